@@ -1,0 +1,174 @@
+/**
+ * The action plugin contract: what a plugin package's default export looks like,
+ * and what the core hands it for each delivery.
+ *
+ * The core owns retries, scheduling, recording and metrics. A plugin only says what
+ * happened (ok / retry / fail) and, for protocols that speak HTTP, what was exchanged
+ * so the core can record the attempt.
+ */
+import type { Static, TObject } from 'typebox'
+
+/** The plugin API version this host implements. A manifest with another value fails at boot. */
+export const PLUGIN_API_VERSION = 1
+export const SUPPORTED_PLUGIN_API_VERSIONS: readonly number[] = [PLUGIN_API_VERSION]
+
+export type Headers = Record<string, string>
+
+/** The event as ingested: raw bytes are the truth, `json` is a convenience parse. */
+export interface EventView {
+  readonly id: string
+  readonly sourceId: string
+  readonly sourceSlug: string
+  readonly receivedAt: Date
+  readonly contentType: string | null
+  readonly headers: Headers
+  readonly body: Buffer
+  /** Parsed body when the content is JSON, otherwise undefined. */
+  readonly json: unknown
+}
+
+/** What is to be sent: the original body, or the output of the subscription's transform. */
+export interface Payload {
+  readonly body: Buffer
+  readonly contentType: string
+  /** Extra headers a transform asked for (http-relay adds them to the request). */
+  readonly headers: Headers
+  /** Target URL override from a transform (http-relay only). */
+  readonly url?: string
+}
+
+export interface DeliveryInput<C> {
+  readonly event: EventView
+  readonly payload: Payload
+  /** The subscription's config, validated against the manifest's schema, secrets decrypted. */
+  readonly config: C
+  readonly subscription: {
+    readonly id: string
+    /** `whsec_...` secrets, newest first; more than one while a rotation is in its grace period. */
+    readonly signingSecrets: readonly string[]
+  }
+  readonly delivery: {
+    readonly id: string
+    /** Stable across retries and replays, so receivers can dedupe. */
+    readonly webhookId: string
+    /** 1 for the first attempt. */
+    readonly attempt: number
+  }
+  /** Aborted when the delivery timeout passes or the worker shuts down. */
+  readonly signal: AbortSignal
+}
+
+/** An HTTP exchange as the core records it (bodies truncated by the core, headers masked). */
+export interface RecordedRequest {
+  readonly url: string
+  readonly method: string
+  readonly headers: Headers
+  readonly body: Buffer | null
+}
+export interface RecordedResponse {
+  readonly status: number
+  readonly headers: Headers
+  readonly body: Buffer | null
+}
+export interface Exchange {
+  readonly request?: RecordedRequest
+  readonly response?: RecordedResponse
+}
+
+export type DeliveryResult =
+  | { readonly outcome: 'ok'; readonly exchange?: Exchange }
+  | {
+      readonly outcome: 'retry'
+      readonly reason: string
+      /** Delay the receiver asked for (Retry-After), in ms. The core clamps it. */
+      readonly afterMs?: number
+      readonly exchange?: Exchange
+    }
+  | {
+      readonly outcome: 'fail'
+      readonly reason: string
+      /** The receiver said it is gone for good (HTTP 410): the core disables the subscription. */
+      readonly disableSubscription?: boolean
+      readonly exchange?: Exchange
+    }
+
+export interface HttpRequest {
+  readonly url: string
+  readonly method?: string
+  readonly headers?: Headers
+  readonly body?: Buffer | string | null
+  readonly timeoutMs?: number
+  readonly signal?: AbortSignal
+}
+export interface HttpResponse {
+  readonly status: number
+  readonly headers: Headers
+  /** Read up to the client's response cap; the rest is discarded. */
+  readonly body: Buffer
+}
+
+/**
+ * Outgoing HTTP with the SSRF guard (addresses checked after DNS resolution, the
+ * connection pinned to the checked address), keep-alive pools, timeouts, and no
+ * redirects followed.
+ */
+export interface HttpClient {
+  request(req: HttpRequest): Promise<HttpResponse>
+}
+
+export interface Logger {
+  debug(obj: object, msg?: string): void
+  info(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+  error(obj: object, msg?: string): void
+}
+
+export interface Signer {
+  /** Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature) for a body. */
+  sign(input: {
+    webhookId: string
+    timestamp: number
+    body: Buffer
+    secrets: readonly string[]
+  }): Headers
+}
+
+export interface ActionContext {
+  readonly http: HttpClient
+  readonly log: Logger
+  readonly signer: Signer
+  /** W3C trace context headers (traceparent, tracestate) for the current delivery. */
+  traceHeaders(): Headers
+}
+
+export interface ActionManifest<S extends TObject = TObject> {
+  readonly apiVersion: number
+  /** Unique across installed plugins; stored on subscriptions as `action`. */
+  readonly name: string
+  readonly version: string
+  readonly title: string
+  readonly description?: string
+  /** TypeBox schema of the subscription config. */
+  readonly config: S
+  /** Top-level config fields that are encrypted at rest and masked in API responses. */
+  readonly secrets?: readonly (keyof Static<S> & string)[]
+  deliver(input: DeliveryInput<Static<S>>, ctx: ActionContext): Promise<DeliveryResult>
+}
+
+/** Identity function that gives a manifest its types. */
+export function defineAction<S extends TObject>(
+  manifest: Omit<ActionManifest<S>, 'apiVersion'> & { apiVersion?: number },
+): ActionManifest<S> {
+  return { apiVersion: PLUGIN_API_VERSION, ...manifest }
+}
+
+export const ok = (exchange?: Exchange): DeliveryResult => ({ outcome: 'ok', exchange })
+export const retry = (reason: string, opts: { afterMs?: number; exchange?: Exchange } = {}): DeliveryResult => ({
+  outcome: 'retry',
+  reason,
+  ...opts,
+})
+export const fail = (
+  reason: string,
+  opts: { disableSubscription?: boolean; exchange?: Exchange } = {},
+): DeliveryResult => ({ outcome: 'fail', reason, ...opts })
