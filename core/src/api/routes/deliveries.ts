@@ -1,0 +1,41 @@
+/** /api/v1/deliveries: list by status/source/subscription, get with attempts, retry now. */
+import type { FastifyInstance } from 'fastify'
+import Type, { type Static } from 'typebox'
+import { withDb } from '../../db/pool.ts'
+import { Errors } from '../../errors.ts'
+import { enqueueDeliveries } from '../../queue/enqueue.ts'
+import { getDelivery, listAttempts, listDeliveries, makeDueNow } from '../../store/deliveries.ts'
+import { DeliveryStatus, IdParams, Paging } from '../schemas.ts'
+import type { Services } from '../services.ts'
+import { attemptView, deliveryView } from '../views.ts'
+
+const tags = ['deliveries']
+const ListQuery = Type.Object({
+  status: Type.Optional(DeliveryStatus),
+  sourceId: Type.Optional(Type.String({ format: 'uuid' })),
+  subscriptionId: Type.Optional(Type.String({ format: 'uuid' })),
+  eventId: Type.Optional(Type.String({ format: 'uuid' })),
+  ...Paging,
+})
+
+export async function deliveryRoutes(app: FastifyInstance, s: Services): Promise<void> {
+  app.get<{ Querystring: Static<typeof ListQuery> }>('/deliveries', { schema: { tags, querystring: ListQuery, summary: 'List deliveries, newest first' } }, async (req) => {
+    const limit = req.query.limit ?? 50
+    const rows = await withDb(() => listDeliveries(s.db, { ...req.query, limit }))
+    return { items: rows.map(deliveryView), nextBefore: rows.length === limit ? rows.at(-1)!.id : null }
+  })
+
+  app.get<{ Params: Static<typeof IdParams> }>('/deliveries/:id', { schema: { tags, params: IdParams, summary: 'Get a delivery with its attempt history' } }, async (req) => {
+    const d = await withDb(() => getDelivery(s.db, req.params.id))
+    const attempts = await withDb(() => listAttempts(s.db, d.id))
+    return { ...deliveryView(d), attempts: attempts.map(attemptView) }
+  })
+
+  app.post<{ Params: Static<typeof IdParams> }>('/deliveries/:id/retry', { schema: { tags, params: IdParams, summary: 'Retry now (a dead delivery starts a fresh attempt count, same webhook-id)' } }, async (req, reply) => {
+    const d = await withDb(() => getDelivery(s.db, req.params.id))
+    const ok = await withDb(() => makeDueNow(s.db, d.id, { resetAttempts: d.status === 'dead' }))
+    if (!ok) throw new Errors.CONFLICT(`delivery ${d.id} is ${d.status}; only pending, retrying, dead or skipped deliveries can be retried`)
+    await enqueueDeliveries(s.redis, s.keys, [d.id]).catch(() => {})
+    return reply.code(202).send(deliveryView(await withDb(() => getDelivery(s.db, d.id))))
+  })
+}

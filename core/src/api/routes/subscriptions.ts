@@ -1,0 +1,85 @@
+/** /api/v1/subscriptions: create (signing secret shown once), list, get, update, delete, rotate. */
+import type { FastifyInstance } from 'fastify'
+import Type, { type Static } from 'typebox'
+import { withDb } from '../../db/pool.ts'
+import {
+  createSubscription,
+  deleteSubscription,
+  getSubscription,
+  listSubscriptions,
+  rotateSigningSecret,
+  updateSubscription,
+} from '../../store/subscriptions.ts'
+import { getSource } from '../../store/sources.ts'
+import { IdParams, RotateBody, SubscriptionCreate, SubscriptionUpdate } from '../schemas.ts'
+import type { Services } from '../services.ts'
+import { subscriptionView } from '../views.ts'
+
+const tags = ['subscriptions']
+const ListQuery = Type.Object({ sourceId: Type.Optional(Type.String({ format: 'uuid' })) })
+
+export async function subscriptionRoutes(app: FastifyInstance, s: Services): Promise<void> {
+  const view = (r: Parameters<typeof subscriptionView>[0]) => subscriptionView(r, s.plugins)
+
+  app.post<{ Body: Static<typeof SubscriptionCreate> }>(
+    '/subscriptions',
+    { schema: { tags, body: SubscriptionCreate, summary: 'Create a subscription; the response carries its signing secret, shown only this once' } },
+    async (req, reply) => {
+      const b = req.body
+      const config = s.plugins.prepareConfig(b.action, b.config)
+      await withDb(() => getSource(s.db, b.sourceId))
+      const { row, signingSecret } = await withDb(() =>
+        createSubscription(s.db, s.box, {
+          sourceId: b.sourceId,
+          action: b.action,
+          config,
+          enabled: b.enabled ?? true,
+          transformVersionId: b.transformVersionId ?? null,
+          description: b.description ?? null,
+        }),
+      )
+      return reply.code(201).send({ ...view(row), signingSecret })
+    },
+  )
+
+  app.get<{ Querystring: Static<typeof ListQuery> }>('/subscriptions', { schema: { tags, querystring: ListQuery, summary: 'List subscriptions, optionally of one source' } }, async (req) => {
+    return { items: (await withDb(() => listSubscriptions(s.db, req.query.sourceId))).map(view) }
+  })
+
+  app.get<{ Params: Static<typeof IdParams> }>('/subscriptions/:id', { schema: { tags, params: IdParams, summary: 'Get a subscription' } }, async (req) => {
+    return view(await withDb(() => getSubscription(s.db, req.params.id)))
+  })
+
+  app.patch<{ Params: Static<typeof IdParams>; Body: Static<typeof SubscriptionUpdate> }>(
+    '/subscriptions/:id',
+    { schema: { tags, params: IdParams, body: SubscriptionUpdate, summary: 'Update a subscription (masked secrets keep their stored value)' } },
+    async (req) => {
+      const cur = await withDb(() => getSubscription(s.db, req.params.id))
+      const b = req.body
+      const config = b.config === undefined ? cur.config : s.plugins.prepareConfig(cur.action, b.config, cur.config)
+      const r = await withDb(() =>
+        updateSubscription(s.db, req.params.id, {
+          config,
+          enabled: b.enabled ?? cur.enabled,
+          transformVersionId: b.transformVersionId === undefined ? cur.transform_version_id : b.transformVersionId,
+          description: b.description === undefined ? cur.description : b.description,
+        }),
+      )
+      return view(r)
+    },
+  )
+
+  app.delete<{ Params: Static<typeof IdParams> }>('/subscriptions/:id', { schema: { tags, params: IdParams, summary: 'Delete a subscription and its deliveries' } }, async (req, reply) => {
+    await withDb(() => deleteSubscription(s.db, req.params.id))
+    return reply.code(204).send()
+  })
+
+  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof RotateBody> | undefined }>(
+    '/subscriptions/:id/rotate-secret',
+    { schema: { tags, params: IdParams, body: Type.Optional(RotateBody), summary: 'Rotate the signing secret; old secrets keep signing for graceSeconds' } },
+    async (req) => {
+      const { row, signingSecret } = await withDb(() => rotateSigningSecret(s.db, s.box, req.params.id, req.body?.graceSeconds ?? 86400))
+      return { ...view(row), signingSecret }
+    },
+  )
+}

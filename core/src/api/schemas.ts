@@ -1,0 +1,51 @@
+/** TypeBox schemas of the REST contract's request bodies and parameters. */
+import Type from 'typebox'
+import { VerificationSchema } from '../ingest/verify/index.ts'
+
+export const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
+export const Paging = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  before: Type.Optional(Type.String({ format: 'uuid', description: 'id of the last item of the previous page' })),
+}
+
+const SourceFields = {
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  slug: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,99}$', description: 'URL segment: POST /in/<slug>' }),
+  mode: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('record')], { default: 'active' })),
+  enabled: Type.Optional(Type.Boolean({ default: true })),
+  verification: Type.Optional(Type.Union([Type.Null(), VerificationSchema])),
+  idempotencyHeader: Type.Optional(Type.Union([Type.Null(), Type.String({ minLength: 1, maxLength: 200, description: 'header name, body:<path>, or none' })])),
+  maxBodyBytes: Type.Optional(Type.Union([Type.Null(), Type.Integer({ minimum: 1, maximum: 64 * 1024 * 1024 })])),
+}
+export const SourceCreate = Type.Object(SourceFields, { additionalProperties: false })
+export const SourceUpdate = Type.Object(
+  Object.fromEntries(Object.entries(SourceFields).map(([k, v]) => [k, Type.Optional(v)])),
+  { additionalProperties: false },
+)
+
+export const SubscriptionCreate = Type.Object(
+  {
+    sourceId: Type.String({ format: 'uuid' }),
+    action: Type.String({ minLength: 1 }),
+    config: Type.Record(Type.String(), Type.Unknown()),
+    enabled: Type.Optional(Type.Boolean({ default: true })),
+    transformVersionId: Type.Optional(Type.Union([Type.Null(), Type.String({ format: 'uuid' })])),
+    description: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 1000 })])),
+  },
+  { additionalProperties: false },
+)
+export const SubscriptionUpdate = Type.Object(
+  {
+    config: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    enabled: Type.Optional(Type.Boolean()),
+    transformVersionId: Type.Optional(Type.Union([Type.Null(), Type.String({ format: 'uuid' })])),
+    description: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 1000 })])),
+  },
+  { additionalProperties: false },
+)
+export const RotateBody = Type.Object(
+  { graceSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 30 * 86400, default: 86400 })) },
+  { additionalProperties: false },
+)
+export const ReplayBody = Type.Object({ subscriptionId: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
+export const DeliveryStatus = Type.Union(['pending', 'delivering', 'succeeded', 'retrying', 'dead', 'skipped'].map((s) => Type.Literal(s)))

@@ -1,0 +1,19 @@
+/** What the REST routes need, built once per process by core/src/relay.ts. */
+import type { Config } from '../config/config.ts'
+import type { Db } from '../db/pool.ts'
+import type { SourceCache } from '../ingest/source-cache.ts'
+import type { PluginHost } from '../plugin/host.ts'
+import type { RelayRedis } from '../redis/client.ts'
+import type { Keys } from '../redis/keys.ts'
+import type { SecretBox } from '../secrets/secret-box.ts'
+
+export interface Services {
+  readonly config: Config
+  readonly db: Db
+  readonly redis: RelayRedis
+  readonly keys: Keys
+  readonly plugins: PluginHost
+  readonly box: SecretBox
+  readonly sources: SourceCache
+  readonly publicUrl: string
+}

@@ -1,0 +1,102 @@
+/**
+ * Rows to the public JSON contract (camelCase). Secrets never leave here in clear:
+ * verification secrets and plugin secret fields are masked; signing secrets are shown
+ * only by the create and rotate responses, which add them explicitly.
+ */
+import type { PluginHost } from '../plugin/host.ts'
+import { MASK } from '../plugin/host.ts'
+import type { SourceRow } from '../store/sources.ts'
+import type { SubscriptionRow } from '../store/subscriptions.ts'
+import type { EventRow } from '../store/events.ts'
+import type { AttemptRow, DeliveryRow } from '../store/deliveries.ts'
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+
+export function sourceView(r: SourceRow, publicUrl: string) {
+  return {
+    id: r.id,
+    name: r.name,
+    slug: r.slug,
+    mode: r.mode,
+    enabled: r.enabled,
+    verification: r.verification ? { ...r.verification, secret: MASK } : null,
+    idempotencyHeader: r.idempotency_header,
+    maxBodyBytes: r.max_body_bytes,
+    ingestUrl: `${publicUrl}/in/${r.slug}`,
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+  }
+}
+
+export function subscriptionView(r: SubscriptionRow, plugins: PluginHost) {
+  return {
+    id: r.id,
+    sourceId: r.source_id,
+    action: r.action,
+    config: plugins.maskConfig(r.action, r.config),
+    enabled: r.enabled,
+    disabledReason: r.disabled_reason,
+    transformVersionId: r.transform_version_id,
+    description: r.description,
+    signingSecrets: r.signing_secrets.map((s) => ({ createdAt: s.createdAt, expiresAt: s.expiresAt })),
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+  }
+}
+
+/** A body as JSON can carry it: UTF-8 text when it is valid text, base64 otherwise. */
+export function bodyView(body: Buffer | null) {
+  if (body === null) return { body: null, bodyEncoding: null }
+  const text = body.toString('utf8')
+  if (Buffer.byteLength(text) === body.length && !text.includes('\uFFFD')) return { body: text, bodyEncoding: 'utf8' as const }
+  return { body: body.toString('base64'), bodyEncoding: 'base64' as const }
+}
+
+export function eventView(r: EventRow, opts: { withBody: boolean }) {
+  return {
+    id: r.id,
+    sourceId: r.source_id,
+    sourceSlug: r.source_slug,
+    receivedAt: iso(r.received_at),
+    contentType: r.content_type,
+    headers: r.headers,
+    idempotencyKey: r.idempotency_key,
+    fanoutStatus: r.fanout_status,
+    size: r.body.length,
+    ...(opts.withBody ? bodyView(r.body) : {}),
+  }
+}
+
+export function deliveryView(r: DeliveryRow) {
+  return {
+    id: r.id,
+    eventId: r.event_id,
+    subscriptionId: r.subscription_id,
+    sourceId: r.source_id,
+    origin: r.origin,
+    webhookId: r.webhook_id,
+    status: r.status,
+    attemptCount: r.attempt_count,
+    nextAttemptAt: r.status === 'retrying' || r.status === 'pending' ? iso(r.next_attempt_at) : null,
+    lastError: r.last_error,
+    deadReason: r.dead_reason,
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+    completedAt: iso(r.completed_at),
+  }
+}
+
+export function attemptView(a: AttemptRow) {
+  const req = bodyView(a.request_body)
+  const res = bodyView(a.response_body)
+  return {
+    number: a.number,
+    status: a.outcome,
+    startedAt: iso(a.started_at),
+    durationMs: a.duration_ms,
+    responseStatus: a.response_status,
+    error: a.error,
+    request: a.request_url ? { url: a.request_url, method: a.request_method, headers: a.request_headers, body: req.body, bodyEncoding: req.bodyEncoding } : null,
+    response: a.response_status !== null ? { status: a.response_status, headers: a.response_headers, body: res.body, bodyEncoding: res.bodyEncoding } : null,
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Configuration from environment variables, validated with TypeBox at boot.
+ *
+ * A bad value stops boot with a message naming the variable. In development
+ * (NODE_ENV unset or 'development') a missing admin token or encryption key is
+ * generated and printed instead of refusing to start; in production both are required.
+ */
+import { randomBytes } from 'node:crypto'
+import Type, { type Static } from 'typebox'
+import Value from 'typebox/value'
+import { parseDuration, parseDurationList } from './duration.ts'
+
+export const DEFAULT_PORT = 8080
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/webhook_relay'
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'
+/** Close to the Standard Webhooks example schedule; one delay per retry, so 10 attempts in all. */
+export const DEFAULT_RETRY_SCHEDULE = '5s,5m,30m,2h,5h,10h,14h,20h,24h'
+
+const Role = Type.Union([Type.Literal('api'), Type.Literal('worker'), Type.Literal('all')])
+export type Role = Static<typeof Role>
+
+const Int = (min: number, max: number, def: number, description: string) =>
+  Type.Integer({ minimum: min, maximum: max, default: def, description })
+
+/** Every variable the relay reads. Defaults are the tuned values from docs/performance.md. */
+export const EnvSchema = Type.Object({
+  NODE_ENV: Type.String({ default: 'development' }),
+  DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://', default: DEFAULT_DATABASE_URL }),
+  REDIS_URL: Type.String({ pattern: '^rediss?://', default: DEFAULT_REDIS_URL }),
+  PORT: Int(0, 65535, DEFAULT_PORT, 'HTTP port for api (and health/metrics for worker)'),
+  HOST: Type.String({ default: '0.0.0.0' }),
+  RELAY_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'external base URL, used to print ingest URLs' })),
+  RELAY_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'bearer token for /api' })),
+  RELAY_ENCRYPTION_KEY: Type.Optional(Type.String({ description: '32 random bytes, base64' })),
+  RELAY_PLUGINS: Type.String({ default: '', description: 'extra plugin packages or paths, comma-separated' }),
+  RELAY_ROLE: Type.Optional(Role),
+  RELAY_EGRESS_ALLOW: Type.String({ default: '', description: 'CIDRs exempt from the SSRF guard, comma-separated' }),
+  RELAY_REDIS_PREFIX: Type.String({ default: '', pattern: '^[A-Za-z0-9:_-]*$', description: 'prefix for every Redis key' }),
+  RELAY_MAX_BODY_BYTES: Int(1, 64 * 1024 * 1024, 1024 * 1024, 'default ingest size limit'),
+  RELAY_RETRY_SCHEDULE: Type.String({ default: DEFAULT_RETRY_SCHEDULE }),
+  RELAY_RETRY_JITTER: Type.Number({ minimum: 0, maximum: 1, default: 0.2 }),
+  RELAY_RETRY_AFTER_MAX: Type.String({ default: '24h', description: 'upper clamp for Retry-After' }),
+  RELAY_RETRY_MIN: Type.String({ default: '1s', description: 'lower floor for any retry delay' }),
+  RELAY_DELIVERY_CONCURRENCY: Int(1, 10000, 128, 'in-flight deliveries per worker process'),
+  RELAY_DELIVERY_TIMEOUT_MAX_MS: Int(100, 300000, 60000, 'upper bound of a plugin call'),
+  RELAY_RECLAIM_IDLE_MS: Int(100, 3600000, 120000, 'idle time after which a dead consumer\'s entries are reclaimed'),
+  RELAY_RECONCILE_INTERVAL_MS: Int(100, 3600000, 15000, 'how often the reconciler runs'),
+  RELAY_RECONCILE_GRACE_MS: Int(0, 86400000, 120000, 'how overdue work must be before the reconciler re-enqueues it'),
+  RELAY_STREAM_READ_COUNT: Int(1, 10000, 256, 'entries per XREADGROUP'),
+  RELAY_INGEST_BATCH_MAX: Int(1, 1000, 256, 'rows per group commit'),
+  RELAY_INGEST_BATCH_WAIT_MS: Type.Number({ minimum: 0, maximum: 100, default: 1 }),
+  RELAY_PG_POOL_SIZE: Int(1, 200, 10, 'Postgres connections per process'),
+  RELAY_ATTEMPT_BODY_MAX_BYTES: Int(0, 10 * 1024 * 1024, 16 * 1024, 'request/response bodies kept per attempt'),
+  RELAY_SHUTDOWN_TIMEOUT_MS: Int(0, 600000, 30000, 'graceful shutdown bound'),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+})
+type Env = Static<typeof EnvSchema>
+
+export interface Config {
+  readonly env: string
+  readonly databaseUrl: string
+  readonly redisUrl: string
+  readonly port: number
+  readonly host: string
+  readonly publicUrl: string | undefined
+  readonly adminToken: string
+  readonly encryptionKey: Buffer
+  readonly plugins: readonly string[]
+  readonly role: Role | undefined
+  readonly egressAllow: readonly string[]
+  readonly redisPrefix: string
+  readonly maxBodyBytes: number
+  readonly retry: {
+    readonly scheduleMs: readonly number[]
+    readonly jitter: number
+    readonly retryAfterMaxMs: number
+    readonly minDelayMs: number
+  }
+  readonly deliveryConcurrency: number
+  readonly deliveryTimeoutMaxMs: number
+  readonly reclaimIdleMs: number
+  readonly reconcileIntervalMs: number
+  readonly reconcileGraceMs: number
+  readonly streamReadCount: number
+  readonly ingestBatchMax: number
+  readonly ingestBatchWaitMs: number
+  readonly pgPoolSize: number
+  readonly attemptBodyMaxBytes: number
+  readonly shutdownTimeoutMs: number
+  readonly logLevel: string
+  /** Values generated because they were missing in development; printed at boot. */
+  readonly generated: { adminToken?: string; encryptionKey?: string }
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+const splitList = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean)
+
+/** Reads, defaults and validates the environment; throws ConfigError naming the variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const known = Object.keys(EnvSchema.properties)
+  const raw: Record<string, unknown> = {}
+  for (const key of known) {
+    const v = source[key]
+    if (v !== undefined && v !== '') raw[key] = v
+  }
+  const converted = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw))
+  const errors = Value.Errors(EnvSchema, converted)
+  if (errors.length > 0) {
+    const lines = errors.map((e) => {
+      const name = e.instancePath.replace(/^\//, '') || (e.params as { requiredProperties?: string[] }).requiredProperties?.[0] || '(root)'
+      return `  ${name}=${JSON.stringify(source[name] ?? '')}: ${e.message}`
+    })
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`)
+  }
+  const env = converted as Env
+  const production = env.NODE_ENV === 'production'
+  const generated: Config['generated'] = {}
+
+  let adminToken = env.RELAY_ADMIN_TOKEN
+  if (!adminToken) {
+    if (production) throw new ConfigError('RELAY_ADMIN_TOKEN is required when NODE_ENV=production')
+    adminToken = generated.adminToken = randomBytes(24).toString('base64url')
+  }
+  let keyB64 = env.RELAY_ENCRYPTION_KEY
+  if (!keyB64) {
+    if (production) throw new ConfigError('RELAY_ENCRYPTION_KEY is required when NODE_ENV=production')
+    keyB64 = generated.encryptionKey = randomBytes(32).toString('base64')
+  }
+  const encryptionKey = Buffer.from(keyB64, 'base64')
+  if (encryptionKey.length !== 32) {
+    throw new ConfigError(`RELAY_ENCRYPTION_KEY must be 32 bytes of base64 (got ${encryptionKey.length} bytes); generate one with: openssl rand -base64 32`)
+  }
+
+  const egressAllow = splitList(env.RELAY_EGRESS_ALLOW)
+  for (const cidr of egressAllow) {
+    if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr)) throw new ConfigError(`RELAY_EGRESS_ALLOW: "${cidr}" is not a CIDR such as 127.0.0.0/8`)
+  }
+
+  const named = (name: string, parse: () => number | number[]) => {
+    try {
+      return parse()
+    } catch (err) {
+      throw new ConfigError(`${name}: ${(err as Error).message}`)
+    }
+  }
+
+  return {
+    env: env.NODE_ENV,
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    port: env.PORT,
+    host: env.HOST,
+    publicUrl: env.RELAY_PUBLIC_URL?.replace(/\/$/, ''),
+    adminToken,
+    encryptionKey,
+    plugins: splitList(env.RELAY_PLUGINS),
+    role: env.RELAY_ROLE,
+    egressAllow,
+    redisPrefix: env.RELAY_REDIS_PREFIX,
+    maxBodyBytes: env.RELAY_MAX_BODY_BYTES,
+    retry: {
+      scheduleMs: named('RELAY_RETRY_SCHEDULE', () => parseDurationList(env.RELAY_RETRY_SCHEDULE)) as number[],
+      jitter: env.RELAY_RETRY_JITTER,
+      retryAfterMaxMs: named('RELAY_RETRY_AFTER_MAX', () => parseDuration(env.RELAY_RETRY_AFTER_MAX)) as number,
+      minDelayMs: named('RELAY_RETRY_MIN', () => parseDuration(env.RELAY_RETRY_MIN)) as number,
+    },
+    deliveryConcurrency: env.RELAY_DELIVERY_CONCURRENCY,
+    deliveryTimeoutMaxMs: env.RELAY_DELIVERY_TIMEOUT_MAX_MS,
+    reclaimIdleMs: env.RELAY_RECLAIM_IDLE_MS,
+    reconcileIntervalMs: env.RELAY_RECONCILE_INTERVAL_MS,
+    reconcileGraceMs: env.RELAY_RECONCILE_GRACE_MS,
+    streamReadCount: env.RELAY_STREAM_READ_COUNT,
+    ingestBatchMax: env.RELAY_INGEST_BATCH_MAX,
+    ingestBatchWaitMs: env.RELAY_INGEST_BATCH_WAIT_MS,
+    pgPoolSize: env.RELAY_PG_POOL_SIZE,
+    attemptBodyMaxBytes: env.RELAY_ATTEMPT_BODY_MAX_BYTES,
+    shutdownTimeoutMs: env.RELAY_SHUTDOWN_TIMEOUT_MS,
+    logLevel: env.LOG_LEVEL,
+    generated,
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The Postgres pool (slonik) and the few functions all data access goes through.
+ * Database errors are translated into the error catalogue here, in one place:
+ * a lost connection becomes RELAY_ERR_STORE_UNAVAILABLE (503), never a stack trace.
+ */
+import { createPool, type DatabasePool, ConnectionError, BackendTerminatedError, type CommonQueryMethods } from 'slonik'
+import { Errors } from '../errors.ts'
+
+export type Db = DatabasePool
+export type Queryable = CommonQueryMethods
+
+export async function createDb(databaseUrl: string, opts: { poolSize: number; statementTimeoutMs?: number }): Promise<Db> {
+  return createPool(databaseUrl, {
+    maximumPoolSize: opts.poolSize,
+    // Stack capture costs a few µs per query on the ingest path; errors carry the SQL anyway.
+    captureStackTrace: false,
+    connectionTimeout: 5_000,
+    statementTimeout: opts.statementTimeoutMs ?? 30_000,
+    idleTimeout: 30_000,
+    queryRetryLimit: 0,
+    transactionRetryLimit: 0,
+  })
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300'])
+
+/** True when an error means "the database is not reachable", as opposed to a bad query. */
+export function isUnavailable(err: unknown): boolean {
+  if (err instanceof ConnectionError || err instanceof BackendTerminatedError) return true
+  let e: unknown = err
+  for (let i = 0; i < 4 && e; i++) {
+    const code = (e as { code?: string }).code
+    if (code && UNAVAILABLE_CODES.has(code)) return true
+    if (/connection (terminated|timeout|refused)|Connection terminated|timeout exceeded when trying to connect/i.test(String((e as Error).message))) return true
+    e = (e as { cause?: unknown }).cause
+  }
+  return false
+}
+
+/** Runs a unit of data access, translating "database down" into the catalogue's 503. */
+export async function withDb<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (err) {
+    if (isUnavailable(err)) throw new Errors.STORE_UNAVAILABLE('postgres')
+    throw err
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The write half of ingest: group-commits events to Postgres, then writes their stream
+ * entries in one pipeline, and only then lets each request answer. If the stream write
+ * fails, the batch's rows are deleted again and every request gets 503, so the sender
+ * retries and nothing is half-accepted.
+ */
+import type { Db } from '../db/pool.ts'
+import { withDb } from '../db/pool.ts'
+import { Errors } from '../errors.ts'
+import type { Metrics } from '../metrics/metrics.ts'
+import { isRedisReady, type RelayRedis } from '../redis/client.ts'
+import type { Keys } from '../redis/keys.ts'
+import { deleteEvents, insertEvents, type NewEvent } from '../store/events.ts'
+import { GroupCommit } from '../util/group-commit.ts'
+
+export interface IngestResult {
+  readonly id: string
+  readonly duplicate: boolean
+}
+
+/** Concurrent group commits; each holds one pool connection while it writes. */
+const MAX_IN_FLIGHT = 4
+
+export class Ingestor {
+  readonly #batcher: GroupCommit<NewEvent & { traceparent?: string }, IngestResult>
+  readonly #redis: RelayRedis
+
+  constructor(deps: { db: Db; redis: RelayRedis; keys: Keys; metrics: Metrics; maxBatch: number; maxWaitMs: number }) {
+    const { db, redis, keys, metrics } = deps
+    this.#redis = redis
+    this.#batcher = new GroupCommit({
+      maxBatch: deps.maxBatch,
+      maxWaitMs: deps.maxWaitMs,
+      maxInFlight: MAX_IN_FLIGHT,
+      onBatch: (n) => metrics.ingestBatchSize.observe(n),
+      flush: async (rows) => {
+        const results = await withDb(() => insertEvents(db, rows))
+        const fresh = rows.filter((r, i) => !results[i]!.duplicate)
+        const toStream = fresh.filter((r) => r.fanoutStatus === 'pending')
+        if (toStream.length > 0) {
+          const pipe = redis.pipeline()
+          for (const r of toStream) {
+            if (r.traceparent) pipe.xadd(keys.events, '*', 'e', r.id, 'tp', r.traceparent)
+            else pipe.xadd(keys.events, '*', 'e', r.id)
+          }
+          const replies = await pipe.exec().catch((err: Error) => [[err, null]] as [Error, null][])
+          if (!replies || replies.some(([err]) => err)) {
+            await deleteEvents(db, fresh.map((r) => r.id)).catch(() => {
+              // If even this fails the rows stay; the reconciler enqueues them later.
+            })
+            throw new Errors.STORE_UNAVAILABLE('redis')
+          }
+        }
+        return results
+      },
+    })
+  }
+
+  /** Stores one event (batched with its neighbours); resolves after commit and stream write. */
+  ingest(event: NewEvent & { traceparent?: string }): Promise<IngestResult> {
+    if (event.fanoutStatus === 'pending' && !isRedisReady(this.#redis)) {
+      return Promise.reject(new Errors.STORE_UNAVAILABLE('redis'))
+    }
+    return this.#batcher.add(event)
+  }
+
+  drain(): Promise<void> {
+    return this.#batcher.drain()
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * POST /in/:slug — any content type, raw bytes kept. Answers 202 {eventId} only after
+ * the event is committed and its stream entry written; 200 with the original id for a
+ * duplicate idempotency key; 404 unknown slug; 401 bad signature (event not stored);
+ * 413 over the source's size limit; 503 when Postgres or Redis is down.
+ */
+import { Transform, type Readable } from 'node:stream'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { Errors } from '../errors.ts'
+import type { Metrics } from '../metrics/metrics.ts'
+import { newId } from '../store/ids.ts'
+import { idempotencyKey } from './idempotency.ts'
+import type { Ingestor } from './ingestor.ts'
+import type { IngestSource, SourceCache } from './source-cache.ts'
+import { verifySignature } from './verify/index.ts'
+
+/** The largest body any source may configure; a per-source limit applies below it. */
+export const HARD_BODY_LIMIT = 64 * 1024 * 1024
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer'])
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    relaySource?: IngestSource
+  }
+}
+
+export interface IngestRouteDeps {
+  sources: SourceCache
+  ingestor: Ingestor
+  metrics: Metrics
+  defaultMaxBodyBytes: number
+}
+
+export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps): Promise<void> {
+  const { sources, ingestor, metrics } = deps
+  // Ingest keeps bytes as they came: no JSON parsing, whatever the content type.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: HARD_BODY_LIMIT }, (_req, body, done) => done(null, body))
+
+  const limitOf = (s: IngestSource) => s.maxBodyBytes ?? deps.defaultMaxBodyBytes
+
+  app.post<{ Params: { slug: string } }>('/in/:slug', {
+    bodyLimit: HARD_BODY_LIMIT,
+    schema: { hide: true },
+    // Look the source up before reading the body: a 404 or 413 costs no upload.
+    preParsing: async (request: FastifyRequest<{ Params: { slug: string } }>, _reply, payload: Readable) => {
+      const slug = request.params.slug
+      const source = await sources.get(slug).catch(() => {
+        metrics.webhooksReceived.inc({ source: slug, outcome: 'unavailable' })
+        throw new Errors.STORE_UNAVAILABLE('postgres')
+      })
+      if (!source) {
+        metrics.webhooksReceived.inc({ source: '_unknown', outcome: 'not_found' })
+        throw new Errors.SOURCE_NOT_FOUND(slug)
+      }
+      if (!source.enabled) {
+        metrics.webhooksReceived.inc({ source: slug, outcome: 'disabled' })
+        throw new Errors.SOURCE_DISABLED(slug)
+      }
+      request.relaySource = source
+      const limit = limitOf(source)
+      const declared = Number(request.headers['content-length'] ?? 0)
+      if (declared > limit) {
+        metrics.webhooksReceived.inc({ source: slug, outcome: 'too_large' })
+        throw new Errors.PAYLOAD_TOO_LARGE(declared, limit)
+      }
+      return payload.pipe(byteLimit(limit, () => metrics.webhooksReceived.inc({ source: slug, outcome: 'too_large' })))
+    },
+  }, async (request, reply) => {
+    const started = process.hrtime.bigint()
+    const source = request.relaySource!
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
+    const headers = flattenHeaders(request.headers)
+    const contentType = headers['content-type'] ?? null
+
+    if (source.verification) {
+      const check = verifySignature(source.verification, request.headers, body)
+      if (!check.ok) {
+        metrics.webhooksReceived.inc({ source: source.slug, outcome: 'rejected_signature' })
+        throw new Errors.SIGNATURE_INVALID(check.reason)
+      }
+    }
+
+    let result
+    try {
+      result = await ingestor.ingest({
+        id: newId(),
+        sourceId: source.id,
+        receivedAt: Date.now(),
+        contentType,
+        headers,
+        body,
+        idempotencyKey: idempotencyKey(source.idempotencyHeader, headers, body, contentType),
+        fanoutStatus: source.mode === 'active' ? 'pending' : 'recorded',
+      })
+    } catch (err) {
+      metrics.webhooksReceived.inc({ source: source.slug, outcome: 'unavailable' })
+      throw err
+    }
+    metrics.webhooksReceived.inc({ source: source.slug, outcome: result.duplicate ? 'duplicate' : 'accepted' })
+    metrics.ingestDuration.observe({ source: source.slug }, Number(process.hrtime.bigint() - started) / 1e9)
+    if (result.duplicate) return reply.code(200).send({ eventId: result.id, duplicate: true })
+    return reply.code(202).send({ eventId: result.id })
+  })
+}
+
+function flattenHeaders(h: FastifyRequest['headers']): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(h)) {
+    if (v === undefined || HOP_BY_HOP.has(k)) continue
+    out[k] = Array.isArray(v) ? v.join(', ') : v
+  }
+  return out
+}
+
+/** Fails the upload as soon as it passes `limit` bytes (chunked bodies declare no length). */
+function byteLimit(limit: number, onExceeded: () => void): Transform {
+  let seen = 0
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      seen += chunk.length
+      if (seen > limit) {
+        onExceeded()
+        cb(new Errors.PAYLOAD_TOO_LARGE(seen, limit))
+      } else cb(null, chunk)
+    },
+  })
+}

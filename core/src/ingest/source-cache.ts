@@ -1,0 +1,62 @@
+/**
+ * Sources by slug for the ingest path, cached for a short time so a burst of webhooks
+ * costs one lookup, not one per request. Edits reach ingest within TTL_MS; the API
+ * process that made the edit invalidates its own cache at once.
+ */
+import type { Db } from '../db/pool.ts'
+import type { SecretBox } from '../secrets/secret-box.ts'
+import { findSourceBySlug, openVerification } from '../store/sources.ts'
+import type { Verification } from './verify/index.ts'
+
+export const TTL_MS = 1_000
+
+export interface IngestSource {
+  readonly id: string
+  readonly slug: string
+  readonly mode: 'active' | 'record'
+  readonly enabled: boolean
+  readonly verification: Verification | null
+  readonly idempotencyHeader: string | null
+  readonly maxBodyBytes: number | null
+}
+
+export class SourceCache {
+  readonly #db: Db
+  readonly #box: SecretBox
+  readonly #entries = new Map<string, { value: Promise<IngestSource | null>; expires: number }>()
+
+  constructor(db: Db, box: SecretBox) {
+    this.#db = db
+    this.#box = box
+  }
+
+  get(slug: string): Promise<IngestSource | null> {
+    const now = Date.now()
+    const hit = this.#entries.get(slug)
+    if (hit && hit.expires > now) return hit.value
+    const value = this.#load(slug)
+    this.#entries.set(slug, { value, expires: now + TTL_MS })
+    // A failed lookup (database down) must not be cached.
+    value.catch(() => this.#entries.delete(slug))
+    if (this.#entries.size > 10_000) this.#entries.clear()
+    return value
+  }
+
+  invalidate(): void {
+    this.#entries.clear()
+  }
+
+  async #load(slug: string): Promise<IngestSource | null> {
+    const r = await findSourceBySlug(this.#db, slug)
+    if (!r) return null
+    return {
+      id: r.id,
+      slug: r.slug,
+      mode: r.mode,
+      enabled: r.enabled,
+      verification: openVerification(this.#box, r.verification),
+      idempotencyHeader: r.idempotency_header,
+      maxBodyBytes: r.max_body_bytes,
+    }
+  }
+}

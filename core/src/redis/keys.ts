@@ -1,0 +1,46 @@
+/**
+ * The queue design, written once.
+ *
+ *   <prefix>relay:v1:events      Stream. One entry per accepted event of an active source
+ *                                (fields: e=event id, tp=traceparent). Group "fanout".
+ *   <prefix>relay:v1:deliveries  Stream. One entry per delivery due now
+ *                                (fields: d=delivery id, tp=traceparent). Group "deliver".
+ *   <prefix>relay:v1:retries     Sorted set. member=delivery id, score=due time (ms).
+ *                                The mover (Lua, move-due.lua) XADDs due members to the
+ *                                deliveries stream and ZREMs them in one atomic step.
+ *   <prefix>relay:v1:dlq         Stream. Notification of each delivery that went dead
+ *                                (fields: d, reason); the dead-letter plugin consumes it.
+ *   <prefix>relay:v1:epoch       String. Set once by the reconciler; when it is missing,
+ *                                Redis lost its data (restart without persistence, FLUSHALL)
+ *                                and the reconciler re-enqueues everything unfinished.
+ *   <prefix>relay:v1:lock:*      Short leases (SET NX PX) so one worker at a time runs the
+ *                                mover tick and the reconciler.
+ *
+ * Postgres is the source of truth; these keys are the fast path and can be rebuilt.
+ * The version segment (v1) changes if an entry's shape ever changes incompatibly.
+ */
+export const FANOUT_GROUP = 'fanout'
+export const DELIVER_GROUP = 'deliver'
+
+export interface Keys {
+  readonly events: string
+  readonly deliveries: string
+  readonly retries: string
+  readonly dlq: string
+  readonly epoch: string
+  readonly moverLock: string
+  readonly reconcilerLock: string
+}
+
+export function keys(prefix = ''): Keys {
+  const p = `${prefix}relay:v1:`
+  return {
+    events: `${p}events`,
+    deliveries: `${p}deliveries`,
+    retries: `${p}retries`,
+    dlq: `${p}dlq`,
+    epoch: `${p}epoch`,
+    moverLock: `${p}lock:mover`,
+    reconcilerLock: `${p}lock:reconciler`,
+  }
+}
