@@ -16,8 +16,15 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: tfcheck DIR [DIR...]")
+		fmt.Fprintln(os.Stderr, "usage: tfcheck DIR [DIR...] | tfcheck -tables DIR")
 		os.Exit(2)
+	}
+	if os.Args[1] == "-tables" && len(os.Args) == 3 {
+		if err := WriteTables(os.Stdout, os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
 	}
 	failed := false
 	for _, dir := range os.Args[1:] {
