@@ -1,0 +1,48 @@
+/**
+ * Messages between the runner (host) and the sandbox process, over Node's IPC channel.
+ *
+ * Runs travel in batches (many per message) because the IPC hop, not the isolate call,
+ * is the expensive part. Only strings and plain data cross: the event goes in as a JSON
+ * string that the isolate parses itself, the output comes back as a string.
+ */
+import type { TransformErrorKind } from './types.ts'
+
+export interface SandboxConfig {
+  readonly poolSize: number
+  readonly memoryLimitMb: number
+  readonly timeoutMs: number
+  /** Output length cap checked inside the isolate, in UTF-16 units (the host checks bytes). */
+  readonly maxOutputChars: number
+}
+
+export interface RunRequest {
+  readonly id: number
+  /** sha256 of the script, hex: the cache key for sources and compiled scripts. */
+  readonly hash: string
+  /** Sent the first time a process sees a hash, or again when it answered `missing`. */
+  readonly code?: string
+  /** The event as the script sees it, JSON-encoded. */
+  readonly event: string
+}
+
+export type RawLog = readonly [level: string, message: string]
+
+interface RawLogs {
+  readonly logs: readonly RawLog[]
+  /** Console lines dropped over the per-run cap. */
+  readonly dropped: number
+  readonly ms: number
+}
+
+export type RawResult =
+  | (RawLogs & { readonly k: 'payload'; readonly body: string; readonly json: boolean; readonly options: string | null })
+  | (RawLogs & { readonly k: 'skip' })
+  | (RawLogs & { readonly k: 'error'; readonly kind: TransformErrorKind; readonly message: string; readonly stack?: string })
+  /** The process does not hold this script's source (restarted or evicted): send it again with the code. */
+  | { readonly k: 'missing' }
+
+export type HostMessage = { readonly t: 'run'; readonly runs: readonly RunRequest[] }
+
+export type SandboxMessage =
+  | { readonly t: 'ready' }
+  | { readonly t: 'results'; readonly results: readonly (readonly [id: number, result: RawResult])[] }
