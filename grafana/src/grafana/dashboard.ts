@@ -92,7 +92,33 @@ export interface DashboardSpec {
   rows: RowSpec[]
 }
 
+/** `$name` and `${name...}` references in any JSON-able value. */
+export function referencedVariables(value: unknown): Set<string> {
+  const text = JSON.stringify(value)
+  return new Set([...text.matchAll(/\$\{(\w+)(?:[:.][^}]*)?\}|\$(\w+)/g)].map((m) => (m[1] ?? m[2]) as string))
+}
+
+/** The variables the panels use, plus the ones those variables' own queries use. */
+function usedVariables(panels: readonly Panel[]): TemplateVariable[] {
+  const all = variables()
+  const used = referencedVariables(panels)
+  for (let grew = true; grew;) {
+    grew = false
+    for (const v of all) {
+      if (!used.has(v.name)) continue
+      for (const dep of referencedVariables(v)) {
+        if (!used.has(dep)) {
+          used.add(dep)
+          grew = true
+        }
+      }
+    }
+  }
+  return all.filter((v) => used.has(v.name))
+}
+
 export function dashboard(spec: DashboardSpec, related: readonly { title: string; uid: string }[]): Dashboard {
+  const panels = layout(spec.rows)
   return {
     uid: spec.uid,
     title: spec.title,
@@ -105,7 +131,7 @@ export function dashboard(spec: DashboardSpec, related: readonly { title: string
     version: 1,
     refresh: config.dashboards.refresh,
     time: { from: config.dashboards.timeFrom, to: 'now' },
-    templating: { list: variables() },
+    templating: { list: usedVariables(panels) },
     annotations: {
       list: [{
         builtIn: 1,
@@ -129,6 +155,6 @@ export function dashboard(spec: DashboardSpec, related: readonly { title: string
       targetBlank: false,
       tags: [],
     })),
-    panels: layout(spec.rows),
+    panels,
   }
 }

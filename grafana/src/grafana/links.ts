@@ -11,7 +11,7 @@ const TRACE_LIMIT = 20
 function exploreUrl(pane: unknown): string {
   const encoded = encodeURIComponent(JSON.stringify({ relay: pane }))
   // Keep ${var} tokens literal: Grafana interpolates them before following the link.
-  const withVars = encoded.replace(/%24%7B([^%]+?)%7D/g, (_m, name: string) => `\${${decodeURIComponent(name)}}`)
+  const withVars = encoded.replace(/%24%7B(.+?)%7D/g, (_m, name: string) => `\${${decodeURIComponent(name)}}`)
   return `/explore?schemaVersion=1&orgId=1&panes=${withVars}`
 }
 
