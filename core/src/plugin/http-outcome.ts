@@ -16,6 +16,8 @@ import { fail, ok, retry, type DeliveryResult, type Exchange, type Headers, type
 
 const RETRYABLE_4XX: ReadonlySet<number> = new Set([408, 409, 425, 429])
 const DELTA_SECONDS = /^\d+$/
+/** All three HTTP-date forms (IMF-fixdate, RFC 850, asctime) open with a day name; Date.parse alone would take "-5" as a year. */
+const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? /
 
 /** Error codes that mean "the destination is not acceptable": retrying cannot help. */
 const PERMANENT_ERROR_CODES: ReadonlySet<string> = new Set([
@@ -34,7 +36,9 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   if (value === undefined) return undefined
   const trimmed = value.trim()
   if (DELTA_SECONDS.test(trimmed)) return Number(trimmed) * 1000
-  const at = Date.parse(trimmed)
+  if (!HTTP_DATE.test(trimmed)) return undefined
+  // HTTP dates are always GMT; asctime omits the zone, and Date.parse would read it as local time.
+  const at = Date.parse(trimmed.endsWith('GMT') ? trimmed : `${trimmed} GMT`)
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs)
 }
 
