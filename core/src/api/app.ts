@@ -2,7 +2,7 @@
  * Builds the HTTP app without listening (entry points call listen; tests use inject).
  * Role 'api' and 'all' get ingest and the REST API; role 'worker' only health and metrics.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { Logger } from 'pino'
@@ -33,11 +33,13 @@ export interface AppOptions {
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { services: s, metrics } = opts
   const app = Fastify({
-    loggerInstance: opts.logger,
-    disableRequestLogging: true,
+    loggerInstance: opts.logger as FastifyBaseLogger,
+    // Per-request log lines cost more than the ingest work itself; metrics cover requests.
+    logController: new LogController({ disableRequestLogging: true }),
     // Ingest URLs carry the slug; 404s and bodies are handled by the routes.
     return503OnClosing: true,
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
+    // strictSchema off: TypeBox unions carry defaults inside anyOf, which ajv's strict mode rejects.
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, strictSchema: false } },
   })
 
   app.setErrorHandler((err: FastifyError, req, reply) => {

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis'
 const MOVE_DUE_LUA = readFileSync(new URL('./move-due.lua', import.meta.url), 'utf8')
 
 export interface RelayRedis extends Redis {
-  moveDue(retries: string, deliveries: string, nowMs: number, max: number, maxLen: number): Promise<number>
+  moveDue(retries: string, deliveries: string, nowMs: number, max: number): Promise<number>
 }
 
 export function createRedis(url: string, name: string): RelayRedis {

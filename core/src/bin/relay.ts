@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+/**
+ * Entry point: `relay.ts [all|api|worker|migrate]` (default: RELAY_ROLE, else all).
+ * `npm start` runs `all`: API and worker in one process, migrations applied, the
+ * database created if missing. SIGTERM/SIGINT shut down gracefully and exit 0.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { ConfigError, loadConfig, type Role } from '../config/config.ts'
+import { migrate } from '../db/migrate.ts'
+import { PluginLoadError } from '../plugin/host.ts'
+import { startRelay } from '../relay.ts'
+
+const ROLES = ['all', 'api', 'worker', 'migrate'] as const
+/** Generated development secrets are kept here so stored secrets stay readable across restarts. */
+const DEV_SECRETS_FILE = resolve(process.cwd(), '.relay-dev-secrets.json')
+
+async function main(): Promise<void> {
+  const arg = process.argv[2]
+  if (arg && !(ROLES as readonly string[]).includes(arg)) {
+    console.error(`unknown role "${arg}"; use one of: ${ROLES.join(', ')}`)
+    process.exit(2)
+  }
+  const env = { ...process.env }
+  const production = env.NODE_ENV === 'production'
+  const tokenFromEnv = !!env.RELAY_ADMIN_TOKEN
+  if (!production && existsSync(DEV_SECRETS_FILE)) {
+    const saved = JSON.parse(readFileSync(DEV_SECRETS_FILE, 'utf8')) as Record<string, string>
+    env.RELAY_ADMIN_TOKEN ||= saved.RELAY_ADMIN_TOKEN
+    env.RELAY_ENCRYPTION_KEY ||= saved.RELAY_ENCRYPTION_KEY
+  }
+  const config = loadConfig(env)
+  const role = (arg ?? config.role ?? 'all') as Role | 'migrate'
+
+  if (role === 'migrate') {
+    const r = await migrate(config.databaseUrl)
+    console.log(r.applied.length ? `applied ${r.applied.join(', ')}` : 'database schema is up to date')
+    return
+  }
+
+  if (config.generated.adminToken || config.generated.encryptionKey) {
+    writeFileSync(DEV_SECRETS_FILE, JSON.stringify({ RELAY_ADMIN_TOKEN: config.adminToken, RELAY_ENCRYPTION_KEY: config.encryptionKey.toString('base64') }, null, 2), { mode: 0o600 })
+    console.log(`\nDevelopment mode: RELAY_ADMIN_TOKEN and/or RELAY_ENCRYPTION_KEY were not set, so they were generated`)
+    console.log(`and saved to ${DEV_SECRETS_FILE} (reused on the next start). Set both in production (NODE_ENV=production requires them).`)
+  }
+
+  const relay = await startRelay({ config, role })
+  let stopping = false
+  const shutdown = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    relay.log.info({ signal }, 'shutting down')
+    relay.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        relay.log.error({ err }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
+
+  const address = await relay.listen()
+  const base = config.publicUrl ?? `http://localhost:${config.port}`
+  // Print a development token (generated or from the dev file); never one the operator set.
+  const token = tokenFromEnv ? '$RELAY_ADMIN_TOKEN' : config.adminToken
+  if (role === 'worker') {
+    console.log(`\nWebhook Relay worker running; health and metrics on ${address} (/healthz, /readyz, /metrics)\n`)
+    return
+  }
+  console.log(`
+Webhook Relay (${role}) listening on ${address}
+  Admin API:    ${base}/api/v1   (Authorization: Bearer ${token})
+  API docs:     ${base}/api/docs
+  Ingest:       ${base}/in/<source-slug>${tokenFromEnv || production ? '' : `\n  (development token and encryption key from ${DEV_SECRETS_FILE})`}
+  Metrics:      ${base}/metrics
+
+Try it:
+  curl -s -X POST ${base}/api/v1/sources -H "Authorization: Bearer ${token}" \\
+       -H 'content-type: application/json' -d '{"name":"Demo","slug":"demo","mode":"record"}'
+  curl -s -X POST ${base}/in/demo -H 'content-type: application/json' -d '{"hello":"world"}'
+`)
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof PluginLoadError) {
+    console.error(`webhook-relay: ${err.message}`)
+    process.exit(78)
+  }
+  const e = err as Error & { code?: string }
+  if (e.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(String(e.message))) {
+    console.error(`webhook-relay: cannot reach a dependency: ${e.message}\nIs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL) running?`)
+    process.exit(69)
+  }
+  console.error(err)
+  process.exit(1)
+})

@@ -1,0 +1,118 @@
+/**
+ * The composition root: builds a relay process for a role from a Config. Used by the
+ * CLI (bin/relay.ts), the tests and the benchmark, so all three run the same wiring.
+ */
+import pino, { type Logger } from 'pino'
+import type { FastifyInstance } from 'fastify'
+import { buildApp, VERSION } from './api/app.ts'
+import type { Services } from './api/services.ts'
+import type { Config, Role } from './config/config.ts'
+import { createDb, type Db } from './db/pool.ts'
+import { migrate } from './db/migrate.ts'
+import { createHttpClient } from './egress/index.ts'
+import { Ingestor } from './ingest/ingestor.ts'
+import { SourceCache } from './ingest/source-cache.ts'
+import { createMetrics, type Metrics } from './metrics/metrics.ts'
+import { BUILTIN_PLUGINS } from './plugin/builtins.ts'
+import { PluginHost } from './plugin/host.ts'
+import { createRedis, type RelayRedis } from './redis/client.ts'
+import { keys as makeKeys } from './redis/keys.ts'
+import { createSecretBox } from './secrets/secret-box.ts'
+import { standardWebhooksSigner } from './signing/standard-webhooks.ts'
+import { createTransformRunner } from './transform/index.ts'
+import type { TransformRunner } from './transform/types.ts'
+import { gaugeRefresher } from './worker/gauges.ts'
+import { startWorker, type WorkerHandle } from './worker/index.ts'
+
+export interface Relay {
+  readonly role: Role
+  readonly app: FastifyInstance
+  readonly services: Services
+  readonly metrics: Metrics
+  readonly worker: WorkerHandle | null
+  readonly log: Logger
+  /** Listens on config.host:port; returns the address. */
+  listen(): Promise<string>
+  /** Graceful: stop taking requests and work, finish in-flight, close pools. */
+  stop(): Promise<void>
+}
+
+export interface StartOptions {
+  config: Config
+  role: Role
+  logger?: Logger
+  /** Apply migrations (and create the database) before starting. Default true. */
+  migrate?: boolean
+  /** Test hook: worker timing overrides. */
+  moverIntervalMs?: number
+}
+
+export async function startRelay(o: StartOptions): Promise<Relay> {
+  const { config, role } = o
+  const log = o.logger ?? pino({ level: config.logLevel, base: { service: `webhook-relay-${role}` } })
+  if (o.migrate !== false) {
+    const m = await migrate(config.databaseUrl)
+    if (m.databaseCreated) log.info('database created')
+    if (m.applied.length) log.info({ applied: m.applied }, 'migrations applied')
+  }
+  const box = createSecretBox(config.encryptionKey)
+  const plugins = new PluginHost(box)
+  await plugins.load([...BUILTIN_PLUGINS, ...config.plugins])
+
+  const db: Db = await createDb(config.databaseUrl, { poolSize: config.pgPoolSize })
+  const redis: RelayRedis = createRedis(config.redisUrl, `relay-${role}`)
+  const keys = makeKeys(config.redisPrefix)
+  const metrics = createMetrics({ role, version: VERSION })
+  const publicUrl = config.publicUrl ?? `http://localhost:${config.port}`
+  const services: Services = { config, db, redis, keys, plugins, box, sources: new SourceCache(db, box), publicUrl }
+
+  const runsApi = role === 'api' || role === 'all'
+  const runsWorker = role === 'worker' || role === 'all'
+  const ingestor = runsApi
+    ? new Ingestor({ db, redis, keys, metrics, maxBatch: config.ingestBatchMax, maxWaitMs: config.ingestBatchWaitMs })
+    : undefined
+  const refreshGauges = gaugeRefresher({ db, redis, keys, metrics })
+  const app = await buildApp({ services, metrics, logger: log, ingestor, beforeScrape: refreshGauges })
+
+  let worker: WorkerHandle | null = null
+  let transforms: TransformRunner | null = null
+  let http: ReturnType<typeof createHttpClient> | null = null
+  if (runsWorker) {
+    http = createHttpClient({ allowCidrs: config.egressAllow, requestTimeoutMs: config.deliveryTimeoutMaxMs })
+    transforms = createTransformRunner()
+    worker = await startWorker({
+      db, redis, keys, plugins, box, http, transforms, metrics, log,
+      signer: standardWebhooksSigner,
+      retry: config.retry,
+      concurrency: config.deliveryConcurrency,
+      readCount: config.streamReadCount,
+      timeoutMaxMs: config.deliveryTimeoutMaxMs,
+      attemptBodyMaxBytes: config.attemptBodyMaxBytes,
+      reclaimIdleMs: config.reclaimIdleMs,
+      reconcileIntervalMs: config.reconcileIntervalMs,
+      reconcileGraceMs: config.reconcileGraceMs,
+      moverIntervalMs: o.moverIntervalMs,
+    })
+  }
+
+  let stopped: Promise<void> | null = null
+  return {
+    role, app, services, metrics, worker, log,
+    async listen() {
+      return app.listen({ port: config.port, host: config.host })
+    },
+    stop() {
+      stopped ??= (async () => {
+        // Order matters: stop accepting, flush ingest, finish deliveries, then close pools.
+        await app.close()
+        await ingestor?.drain()
+        await worker?.stop(config.shutdownTimeoutMs)
+        await transforms?.close()
+        await http?.close()
+        redis.disconnect()
+        await db.end()
+      })()
+      return stopped
+    },
+  }
+}

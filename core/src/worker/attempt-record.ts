@@ -1,0 +1,51 @@
+/**
+ * Turns what a plugin reported into what is stored: bodies truncated to the configured
+ * size, credential-like headers masked. A person reading an attempt sees what was sent
+ * without the store becoming a second copy of every secret.
+ */
+import type { Exchange, Headers } from '../plugin/contract.ts'
+import { MASK } from '../plugin/host.ts'
+import type { AttemptRecord } from '../store/deliveries.ts'
+
+const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-auth-token|x-.*-token|x-.*-secret)$/i
+
+export function maskHeaders(h: Headers | undefined): Headers | null {
+  if (!h) return null
+  const out: Headers = {}
+  for (const [k, v] of Object.entries(h)) out[k] = SECRET_HEADER.test(k) ? MASK : v
+  return out
+}
+
+export function truncate(b: Buffer | null | undefined, max: number): Buffer | null {
+  if (!b) return null
+  return b.length > max ? b.subarray(0, max) : b
+}
+
+export function attemptRecord(input: {
+  deliveryId: string
+  number: number
+  startedAt: number
+  durationMs: number
+  outcome: AttemptRecord['outcome']
+  exchange: Exchange | undefined
+  error: string | null
+  maxBodyBytes: number
+}): AttemptRecord {
+  const req = input.exchange?.request
+  const res = input.exchange?.response
+  return {
+    deliveryId: input.deliveryId,
+    number: input.number,
+    startedAt: input.startedAt,
+    durationMs: input.durationMs,
+    outcome: input.outcome,
+    requestUrl: req?.url ?? null,
+    requestMethod: req?.method ?? null,
+    requestHeaders: maskHeaders(req?.headers),
+    requestBody: truncate(req?.body, input.maxBodyBytes),
+    responseStatus: res?.status ?? null,
+    responseHeaders: maskHeaders(res?.headers),
+    responseBody: truncate(res?.body, input.maxBodyBytes),
+    error: input.error,
+  }
+}

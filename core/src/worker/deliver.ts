@@ -1,0 +1,275 @@
+/**
+ * Delivery stage: delivery entries in; claim, transform, run the action plugin, record
+ * the attempt, then retry / dead-letter / done. Attempts are written by a group commit
+ * (many deliveries, one transaction), and each stream entry is acked only after its
+ * attempt is committed, so a crash at any point leaves the entry to be reclaimed.
+ */
+import type { Logger } from 'pino'
+import type { Db } from '../db/pool.ts'
+import type { RetryPolicy } from '../delivery/retry-policy.ts'
+import { afterAttempt, type AttemptOutcome } from '../delivery/transitions.ts'
+import type { Metrics } from '../metrics/metrics.ts'
+import { statusClass } from '../metrics/metrics.ts'
+import type { ActionContext, ActionManifest, EventView, HttpClient, Payload, Signer } from '../plugin/contract.ts'
+import type { PluginHost } from '../plugin/host.ts'
+import { scheduleRetries } from '../queue/enqueue.ts'
+import type { RelayRedis } from '../redis/client.ts'
+import { DELIVER_GROUP, type Keys } from '../redis/keys.ts'
+import type { SecretBox } from '../secrets/secret-box.ts'
+import { claimDeliveries, recordAttempts, type AttemptRecord, type ClaimedRow, type DeliveryUpdate } from '../store/deliveries.ts'
+import { getEvents, type EventRow } from '../store/events.ts'
+import { activeSigningSecrets, getSubscription, type SubscriptionRow } from '../store/subscriptions.ts'
+import { getTransformVersion } from '../store/transforms.ts'
+import { isUuid } from '../store/ids.ts'
+import type { TransformRunner } from '../transform/types.ts'
+import { GroupCommit } from '../util/group-commit.ts'
+import { attemptRecord } from './attempt-record.ts'
+import type { StreamEntry } from './stream-consumer.ts'
+
+/** Default plugin call timeout when a subscription's config names none. */
+export const DEFAULT_DELIVERY_TIMEOUT_MS = 15_000
+/** Subscriptions change rarely; a short cache saves a query per delivery. */
+const SUBSCRIPTION_CACHE_MS = 2_000
+const RECORD_BATCH_MAX = 256
+const RECORD_WAIT_MS = 2
+const RECORD_IN_FLIGHT = 2
+
+export interface DeliverDeps {
+  db: Db
+  redis: RelayRedis
+  keys: Keys
+  plugins: PluginHost
+  box: SecretBox
+  http: HttpClient
+  signer: Signer
+  transforms: TransformRunner | null
+  metrics: Metrics
+  log: Logger
+  retry: RetryPolicy
+  timeoutMaxMs: number
+  attemptBodyMaxBytes: number
+}
+
+interface Finished {
+  entryId: string
+  attempt: AttemptRecord
+  update: DeliveryUpdate
+  labels: { source: string; action: string }
+  receivedAt: number
+}
+
+export class DeliverStage {
+  readonly #d: DeliverDeps
+  readonly #recorder: GroupCommit<Finished, undefined>
+  readonly #subs = new Map<string, { row: Promise<SubscriptionRow>; expires: number }>()
+  readonly #code = new Map<string, Promise<string>>()
+  readonly #inFlight = new Set<Promise<void>>()
+  /** Aborted at shutdown after the grace period: in-flight plugin calls give up. */
+  readonly #shutdown = new AbortController()
+  onIdle: () => void = () => {}
+
+  constructor(d: DeliverDeps) {
+    this.#d = d
+    this.#recorder = new GroupCommit({
+      maxBatch: RECORD_BATCH_MAX,
+      maxWaitMs: RECORD_WAIT_MS,
+      maxInFlight: RECORD_IN_FLIGHT,
+      flush: async (items) => {
+        await this.#commit(items)
+        return items.map(() => undefined)
+      },
+    })
+  }
+
+  get inFlight(): number {
+    return this.#inFlight.size
+  }
+
+  /** Handles a batch read from the stream; returns once each delivery has started. */
+  handle = async (entries: StreamEntry[]): Promise<void> => {
+    const { db, redis, keys, timeoutMaxMs } = this.#d
+    const byDelivery = new Map<string, string[]>()
+    for (const e of entries) {
+      const id = e.fields.d
+      if (!id || !isUuid(id)) continue
+      byDelivery.set(id, [...(byDelivery.get(id) ?? []), e.id])
+    }
+    // Lease a little past the longest plugin call, so a live worker is never fenced out.
+    const claimed = await claimDeliveries(db, [...byDelivery.keys()], timeoutMaxMs + 10_000)
+    const claimedIds = new Set(claimed.map((c) => c.id))
+    // Entries with nothing to claim are duplicates or already finished: ack them now.
+    const stale = entries.filter((e) => !claimedIds.has(e.fields.d ?? ''))
+    if (stale.length) await redis.xack(keys.deliveries, DELIVER_GROUP, ...stale.map((e) => e.id))
+    if (claimed.length === 0) return
+
+    const events = new Map((await getEvents(db, [...new Set(claimed.map((c) => c.event_id))])).map((e) => [e.id, e]))
+    for (const c of claimed) {
+      const entryIds = byDelivery.get(c.id)!
+      // Extra entries for one delivery in one batch: ack all but the one we run with.
+      if (entryIds.length > 1) await redis.xack(keys.deliveries, DELIVER_GROUP, ...entryIds.slice(1))
+      const p = this.#deliverOne(c, entryIds[0]!, events.get(c.event_id)).finally(() => {
+        this.#inFlight.delete(p)
+        this.onIdle()
+      })
+      this.#inFlight.add(p)
+    }
+  }
+
+  async #deliverOne(c: ClaimedRow, entryId: string, event: EventRow | undefined): Promise<void> {
+    const d = this.#d
+    const startedAt = Date.now()
+    let labels = { source: event?.source_slug ?? 'unknown', action: 'unknown' }
+    let outcome: AttemptOutcome
+    let durationMs = 0
+    try {
+      if (!event) throw new Error(`event ${c.event_id} no longer exists`)
+      const sub = await this.#subscription(c.subscription_id)
+      labels = { source: event.source_slug, action: sub.action }
+      const manifest = d.plugins.get(sub.action)
+      outcome = manifest
+        ? await this.#attempt(manifest, sub, event, c)
+        : { outcome: 'fail', reason: `action plugin "${sub.action}" is not installed on this worker` }
+    } catch (err) {
+      outcome = { outcome: 'retry', reason: `worker error: ${(err as Error).message}` }
+    }
+    durationMs = Date.now() - startedAt
+
+    const update = afterAttempt(d.retry, { id: c.id, subscriptionId: c.subscription_id, attempt: c.attempt_count }, outcome, Date.now())
+    const error = outcome.outcome === 'ok' ? null : outcome.reason
+    const attempt = attemptRecord({
+      deliveryId: c.id,
+      number: c.attempt_count,
+      startedAt,
+      durationMs,
+      outcome: outcome.outcome,
+      exchange: 'exchange' in outcome ? outcome.exchange : undefined,
+      error,
+      maxBodyBytes: d.attemptBodyMaxBytes,
+    })
+    d.metrics.deliveriesAttempted.inc({ ...labels, outcome: outcome.outcome === 'skip' ? 'ok' : outcome.outcome })
+    d.metrics.deliveryDuration.observe({ ...labels, outcome: outcome.outcome }, durationMs / 1000)
+    if (outcome.outcome === 'retry' || outcome.outcome === 'fail') {
+      d.metrics.deliveryErrors.inc({ ...labels, status_class: statusClass(attempt.responseStatus ?? undefined, error ?? undefined) })
+    }
+    // If the commit fails the entry stays unacked and is reclaimed; the attempt is retried.
+    await this.#recorder.add({ entryId, attempt, update, labels, receivedAt: event?.received_at ?? startedAt }).catch((err: Error) => {
+      d.log.error({ err: err.message, deliveryId: c.id }, 'recording an attempt failed; the delivery will be reclaimed')
+    })
+  }
+
+  async #attempt(manifest: ActionManifest, sub: SubscriptionRow, event: EventRow, c: ClaimedRow): Promise<AttemptOutcome> {
+    const d = this.#d
+    const view = eventView(event)
+    let payload: Payload = { body: event.body, contentType: event.content_type ?? 'application/octet-stream', headers: {} }
+    if (sub.transform_version_id) {
+      if (!d.transforms) return { outcome: 'fail', reason: 'transform: this worker has no transform runner' }
+      const code = await this.#transformCode(sub.transform_version_id)
+      const t = await d.transforms.run(code, view)
+      if (t.kind === 'skip') return { outcome: 'skip', reason: 'transform returned null' }
+      if (t.kind === 'error') {
+        const at = t.error.line ? ` (line ${t.error.line}${t.error.column ? `:${t.error.column}` : ''})` : ''
+        return { outcome: 'fail', reason: `transform ${t.error.kind} error: ${t.error.message}${at}` }
+      }
+      payload = t.payload
+    }
+    const config = d.plugins.openConfig(sub.action, sub.config)
+    const timeoutMs = Math.min(typeof config.timeoutMs === 'number' ? config.timeoutMs : DEFAULT_DELIVERY_TIMEOUT_MS, d.timeoutMaxMs)
+    const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), this.#shutdown.signal])
+    const ctx: ActionContext = {
+      http: d.http,
+      log: d.log.child({ deliveryId: c.id, action: sub.action }),
+      signer: d.signer,
+      traceHeaders: () => ({}),
+    }
+    try {
+      return await manifest.deliver(
+        {
+          event: view,
+          payload,
+          config,
+          subscription: { id: sub.id, signingSecrets: activeSigningSecrets(d.box, sub.signing_secrets) },
+          delivery: { id: c.id, webhookId: c.webhook_id, attempt: c.attempt_count },
+          signal,
+        },
+        ctx,
+      )
+    } catch (err) {
+      // A plugin should return retry/fail, not throw; a throw is treated as transient.
+      const reason = signal.aborted ? `timed out after ${timeoutMs} ms` : `plugin ${sub.action} threw: ${(err as Error).message}`
+      return { outcome: 'retry', reason }
+    }
+  }
+
+  async #commit(items: Finished[]): Promise<void> {
+    const { db, redis, keys, metrics } = this.#d
+    await recordAttempts(db, items.map((i) => i.attempt), items.map((i) => i.update))
+    const now = Date.now()
+    const retries = items.filter((i) => i.update.status === 'retrying').map((i) => ({ id: i.update.deliveryId, atMs: i.update.nextAttemptAt ?? now }))
+    // The rows are committed: from here a lost write is repaired by the reconciler.
+    await scheduleRetries(redis, keys, retries)
+    const pipe = redis.pipeline()
+    for (const i of items) {
+      if (i.update.status === 'dead') {
+        pipe.xadd(keys.dlq, '*', 'd', i.update.deliveryId, 'reason', i.update.deadReason ?? 'permanent')
+        metrics.deliveriesDead.inc({ ...i.labels, reason: i.update.deadReason ?? 'permanent' })
+      }
+      if (i.update.status === 'succeeded') metrics.endToEnd.observe(i.labels, (now - i.receivedAt) / 1000)
+    }
+    pipe.xack(keys.deliveries, DELIVER_GROUP, ...items.map((i) => i.entryId))
+    await pipe.exec()
+  }
+
+  #subscription(id: string): Promise<SubscriptionRow> {
+    const now = Date.now()
+    const hit = this.#subs.get(id)
+    if (hit && hit.expires > now) return hit.row
+    const row = getSubscription(this.#d.db, id)
+    this.#subs.set(id, { row, expires: now + SUBSCRIPTION_CACHE_MS })
+    row.catch(() => this.#subs.delete(id))
+    return row
+  }
+
+  #transformCode(versionId: string): Promise<string> {
+    let p = this.#code.get(versionId)
+    if (!p) {
+      // Versions are immutable, so the cache never goes stale.
+      p = getTransformVersion(this.#d.db, versionId).then((v) => v.code)
+      p.catch(() => this.#code.delete(versionId))
+      this.#code.set(versionId, p)
+    }
+    return p
+  }
+
+  /** Waits for in-flight deliveries up to `graceMs`, then aborts the rest and records them. */
+  async drain(graceMs: number): Promise<void> {
+    const all = Promise.allSettled([...this.#inFlight])
+    const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref())
+    if ((await Promise.race([all, timer])) === 'timeout') {
+      this.#d.log.warn({ inFlight: this.#inFlight.size }, 'shutdown grace period over; aborting in-flight deliveries')
+      this.#shutdown.abort(new Error('worker shutting down'))
+      await all
+    }
+    await this.#recorder.drain()
+  }
+}
+
+function eventView(e: EventRow): EventView {
+  let json: unknown
+  if (!e.content_type || /json/i.test(e.content_type)) {
+    try {
+      json = JSON.parse(e.body.toString('utf8'))
+    } catch {
+      json = undefined
+    }
+  }
+  return {
+    id: e.id,
+    sourceId: e.source_id,
+    sourceSlug: e.source_slug,
+    receivedAt: new Date(e.received_at),
+    contentType: e.content_type,
+    headers: e.headers,
+    body: e.body,
+    json,
+  }
+}

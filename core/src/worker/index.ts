@@ -1,0 +1,128 @@
+/**
+ * The worker: fan-out and delivery consumers, the retry mover, the reconciler and
+ * stream trimming. startWorker returns a handle whose stop() is the graceful shutdown:
+ * stop reading, finish in-flight deliveries (bounded), record them, stop the timers.
+ */
+import { hostname } from 'node:os'
+import { randomBytes } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { Db } from '../db/pool.ts'
+import type { RetryPolicy } from '../delivery/retry-policy.ts'
+import type { Metrics } from '../metrics/metrics.ts'
+import type { HttpClient, Signer } from '../plugin/contract.ts'
+import type { PluginHost } from '../plugin/host.ts'
+import type { RelayRedis } from '../redis/client.ts'
+import { DELIVER_GROUP, FANOUT_GROUP, type Keys } from '../redis/keys.ts'
+import type { SecretBox } from '../secrets/secret-box.ts'
+import type { TransformRunner } from '../transform/types.ts'
+import { DeliverStage } from './deliver.ts'
+import { fanoutHandler } from './fanout.ts'
+import { startReconciler } from './reconciler.ts'
+import { startRetryMover } from './retry-mover.ts'
+import { StreamConsumer } from './stream-consumer.ts'
+import { trimAcked } from './stream-info.ts'
+
+const BLOCK_MS = 1_000
+const TRIM_INTERVAL_MS = 10_000
+
+export interface WorkerDeps {
+  db: Db
+  redis: RelayRedis
+  keys: Keys
+  plugins: PluginHost
+  box: SecretBox
+  http: HttpClient
+  signer: Signer
+  transforms: TransformRunner | null
+  metrics: Metrics
+  log: Logger
+  retry: RetryPolicy
+  concurrency: number
+  readCount: number
+  timeoutMaxMs: number
+  attemptBodyMaxBytes: number
+  reclaimIdleMs: number
+  reconcileIntervalMs: number
+  reconcileGraceMs: number
+  moverIntervalMs?: number
+}
+
+export interface WorkerHandle {
+  readonly consumer: string
+  stop(graceMs: number): Promise<void>
+  /** Runs the reconciler once now (tests, and the first run at boot). */
+  reconcile(): Promise<unknown>
+}
+
+export async function startWorker(d: WorkerDeps): Promise<WorkerHandle> {
+  const consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
+  const log = d.log.child({ consumer })
+  const deliver = new DeliverStage({ ...d, log })
+  let fanoutBusy = false
+
+  const fanout = new StreamConsumer({
+    cmd: d.redis,
+    block: d.redis.duplicate() as RelayRedis,
+    stream: d.keys.events,
+    group: FANOUT_GROUP,
+    consumer,
+    readCount: d.readCount,
+    blockMs: BLOCK_MS,
+    reclaimIdleMs: d.reclaimIdleMs,
+    reclaimIntervalMs: Math.max(250, Math.floor(d.reclaimIdleMs / 2)),
+    capacity: () => (fanoutBusy ? 0 : d.readCount),
+    handle: async (entries) => {
+      fanoutBusy = true
+      try {
+        await handleFanout(entries)
+      } finally {
+        fanoutBusy = false
+      }
+    },
+    log,
+  })
+  const handleFanout = fanoutHandler(d)
+
+  const deliveries = new StreamConsumer({
+    cmd: d.redis,
+    block: d.redis.duplicate() as RelayRedis,
+    stream: d.keys.deliveries,
+    group: DELIVER_GROUP,
+    consumer,
+    readCount: d.readCount,
+    blockMs: BLOCK_MS,
+    reclaimIdleMs: d.reclaimIdleMs,
+    reclaimIntervalMs: Math.max(250, Math.floor(d.reclaimIdleMs / 2)),
+    capacity: () => d.concurrency - deliver.inFlight,
+    handle: deliver.handle,
+    log,
+  })
+  deliver.onIdle = () => deliveries.notify()
+
+  const reconciler = startReconciler({ db: d.db, redis: d.redis, keys: d.keys, log, graceMs: d.reconcileGraceMs, lockMs: Math.max(d.reconcileIntervalMs * 4, 10_000), intervalMs: d.reconcileIntervalMs })
+  // Before consuming: if Redis lost its data while we were down, refill it first.
+  await reconciler.tick()
+  await fanout.start()
+  await deliveries.start()
+  const mover = startRetryMover({ redis: d.redis, keys: d.keys, log, intervalMs: d.moverIntervalMs })
+  const trimmer = setInterval(() => {
+    void trimAcked(d.redis, d.keys.events, FANOUT_GROUP).catch(() => {})
+    void trimAcked(d.redis, d.keys.deliveries, DELIVER_GROUP).catch(() => {})
+  }, TRIM_INTERVAL_MS)
+  trimmer.unref()
+  log.info({ concurrency: d.concurrency }, 'worker started')
+
+  return {
+    consumer,
+    reconcile: () => reconciler.run(),
+    async stop(graceMs) {
+      log.info({ inFlight: deliver.inFlight }, 'worker stopping: no new reads, finishing in-flight deliveries')
+      mover.stop()
+      reconciler.stop()
+      clearInterval(trimmer)
+      await Promise.all([fanout.stop(), deliveries.stop()])
+      await deliver.drain(graceMs)
+      log.info('worker stopped')
+    },
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Reconciler: Postgres is the source of truth, so anything it calls unfinished that no
+ * stream or retry set holds is put back. Two modes:
+ *  - Redis lost its data (the epoch key is gone: restart without persistence, FLUSHALL):
+ *    re-enqueue everything unfinished at once, retries at their due time.
+ *  - Otherwise: only work overdue by more than `graceMs`, and only while the consumer
+ *    group has read everything in its stream (lag 0), so a long backlog is not mistaken
+ *    for lost entries. Duplicates are harmless: fan-out is idempotent and a delivery
+ *    runs only when its claim succeeds.
+ * One worker at a time runs it (a short Redis lease).
+ */
+import type { Logger } from 'pino'
+import { sql } from 'slonik'
+import Type from 'typebox'
+import type { Db } from '../db/pool.ts'
+import { row } from '../db/row.ts'
+import { enqueueDeliveries, enqueueEvents, scheduleRetries } from '../queue/enqueue.ts'
+import type { RelayRedis } from '../redis/client.ts'
+import { DELIVER_GROUP, FANOUT_GROUP, type Keys } from '../redis/keys.ts'
+import { ensureGroup } from './stream-consumer.ts'
+import { groupLag } from './stream-info.ts'
+
+const BATCH = 1000
+const EventIds = row(Type.Object({ id: Type.String() }))
+const Unfinished = row(Type.Object({ id: Type.String(), status: Type.String(), next_attempt_at: Type.Number() }))
+
+export interface ReconcileReport {
+  mode: 'full' | 'overdue'
+  events: number
+  deliveries: number
+  retries: number
+}
+
+export function createReconciler(deps: { db: Db; redis: RelayRedis; keys: Keys; log: Logger; graceMs: number; lockMs: number }) {
+  const { db, redis, keys, log } = deps
+
+  async function run(): Promise<ReconcileReport | null> {
+    const token = `${process.pid}-${Math.random()}`
+    const got = await redis.set(keys.reconcilerLock, token, 'PX', deps.lockMs, 'NX')
+    if (!got) return null
+    try {
+      // SET NX tells us in one step whether the epoch survived.
+      const fresh = (await redis.set(keys.epoch, String(Date.now()), 'NX')) === 'OK'
+      await ensureGroup(redis, keys.events, FANOUT_GROUP)
+      await ensureGroup(redis, keys.deliveries, DELIVER_GROUP)
+      const report: ReconcileReport = { mode: fresh ? 'full' : 'overdue', events: 0, deliveries: 0, retries: 0 }
+      const grace = fresh ? 0 : deps.graceMs
+
+      if (fresh || (await groupLag(redis, keys.events, FANOUT_GROUP)) === 0) {
+        let after = '00000000-0000-0000-0000-000000000000'
+        for (;;) {
+          const ids = await db.anyFirst(sql.type(EventIds)`SELECT id FROM events WHERE fanout_status = 'pending'
+            AND received_at < now() - make_interval(secs => ${grace / 1000}) AND id > ${after} ORDER BY id LIMIT ${BATCH}`)
+          await enqueueEvents(redis, keys, ids)
+          report.events += ids.length
+          if (ids.length < BATCH) break
+          after = ids.at(-1)!
+        }
+      }
+
+      const deliverCaughtUp = fresh || (await groupLag(redis, keys.deliveries, DELIVER_GROUP)) === 0
+      let after = '00000000-0000-0000-0000-000000000000'
+      for (;;) {
+        const rows = await db.any(sql.type(Unfinished)`SELECT id, status, next_attempt_at FROM deliveries
+          WHERE id > ${after} AND (
+            (status = 'pending' AND next_attempt_at < now() - make_interval(secs => ${grace / 1000}))
+            OR (status = 'retrying' AND (${fresh} OR next_attempt_at < now() - make_interval(secs => ${grace / 1000})))
+            OR (status = 'delivering' AND lease_until < now() - make_interval(secs => ${grace / 1000})))
+          ORDER BY id LIMIT ${BATCH}`)
+        const now = Date.now()
+        const due: string[] = []
+        const later: { id: string; atMs: number }[] = []
+        for (const r of rows) {
+          if (r.status === 'retrying') {
+            // Not fresh: only if the retry set lost it (the mover would otherwise have moved it).
+            if (!fresh && (await redis.zscore(keys.retries, r.id)) !== null) continue
+            later.push({ id: r.id, atMs: Math.max(r.next_attempt_at, now) })
+          } else if (r.status === 'delivering' || deliverCaughtUp) {
+            due.push(r.id)
+          }
+        }
+        await enqueueDeliveries(redis, keys, due)
+        await scheduleRetries(redis, keys, later)
+        report.deliveries += due.length
+        report.retries += later.length
+        if (rows.length < BATCH) break
+        after = rows.at(-1)!.id
+      }
+      if (report.events || report.deliveries || report.retries || fresh) log.info(report, 'reconciler re-enqueued unfinished work')
+      return report
+    } finally {
+      // Release only our own lease.
+      await redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, keys.reconcilerLock, token).catch(() => {})
+    }
+  }
+  return { run }
+}
+
+export function startReconciler(deps: Parameters<typeof createReconciler>[0] & { intervalMs: number }) {
+  const r = createReconciler(deps)
+  let busy = false
+  const tick = async () => {
+    if (busy) return
+    busy = true
+    try {
+      await r.run()
+    } catch (err) {
+      deps.log.warn({ err: (err as Error).message }, 'reconciler run failed')
+    } finally {
+      busy = false
+    }
+  }
+  const timer = setInterval(() => void tick(), deps.intervalMs)
+  timer.unref()
+  return { stop: () => clearInterval(timer), run: r.run, tick }
+}
