@@ -1,0 +1,70 @@
+/**
+ * http-relay: forwards the (possibly transformed) webhook body to the subscriber's URL,
+ * signed with Standard Webhooks so the receiver can check it came from this relay.
+ *
+ * Header precedence, later wins: content type, subscription headers, transform headers,
+ * then the headers the relay owns (signature, trace context, user agent), which nothing
+ * upstream can override.
+ */
+import { classifyHttpError, classifyHttpResponse, defineAction, fail, type Headers } from '@webhook-relay/core/plugin'
+import { DEFAULT_METHOD, DEFAULT_TIMEOUT_MS, HttpRelayConfig, isReservedHeader } from './config.ts'
+
+export const USER_AGENT = 'WebhookRelay/1.0'
+
+function lowercased(headers: Headers): Headers {
+  const out: Headers = {}
+  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value
+  return out
+}
+
+export default defineAction({
+  name: 'http-relay',
+  version: '1.0.0',
+  title: 'HTTP relay',
+  description: 'POSTs the webhook to a URL, signed with Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature).',
+  config: HttpRelayConfig,
+
+  async deliver({ payload, config, subscription, delivery, signal }, ctx) {
+    const url = payload.url ?? config.url
+    const method = config.method ?? DEFAULT_METHOD
+    if (subscription.signingSecrets.length === 0) {
+      // Never send unsigned: a receiver that verifies would reject it anyway, and one that does not should not be trained to accept it.
+      return fail('subscription has no signing secret')
+    }
+
+    const transformHeaders = lowercased(payload.headers)
+    const dropped = Object.keys(transformHeaders).filter(isReservedHeader)
+    for (const name of dropped) delete transformHeaders[name]
+    if (dropped.length > 0) ctx.log.warn({ dropped, deliveryId: delivery.id }, 'transform set headers the relay owns; ignored')
+
+    let signature: Headers
+    try {
+      signature = ctx.signer.sign({
+        webhookId: delivery.webhookId,
+        timestamp: Math.floor(Date.now() / 1000),
+        body: payload.body,
+        secrets: subscription.signingSecrets,
+      })
+    } catch (err) {
+      // A malformed stored secret will not fix itself on retry.
+      return fail(`cannot sign the delivery: ${(err as Error).message}`)
+    }
+
+    const headers: Headers = {
+      'content-type': payload.contentType,
+      ...lowercased(config.headers ?? {}),
+      ...transformHeaders,
+      ...signature,
+      ...lowercased(ctx.traceHeaders()),
+      'user-agent': USER_AGENT,
+    }
+    const request = { url, method, headers, body: payload.body }
+
+    try {
+      const res = await ctx.http.request({ ...request, timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal })
+      return classifyHttpResponse(res, { request, response: { status: res.status, headers: res.headers, body: res.body } })
+    } catch (err) {
+      return classifyHttpError(err, { request })
+    }
+  },
+})
