@@ -167,6 +167,7 @@ export function createTransformRunner(options: TransformRunnerOptions = {}): Tra
     flushScheduled = false
     if (unsent.length === 0 || closedAndDrained()) return
     if (child === null) start()
+    updateRef()
     if (!ready || child === null) return
     const idle = ![...pending.values()].some((run) => run.sent)
     if (idle) lastProgressAt = performance.now()

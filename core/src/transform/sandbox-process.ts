@@ -25,7 +25,10 @@ const pool = createIsolatePool(config, (message) => {
 })
 
 function send(message: SandboxMessage): void {
-  process.send?.(message)
+  // A failed send means the runner is gone: nothing left to serve.
+  process.send?.(message, undefined, undefined, (error: Error | null) => {
+    if (error !== null) process.exit(0)
+  })
 }
 
 function answer(id: number, result: RawResult): void {
