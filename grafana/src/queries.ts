@@ -65,7 +65,8 @@ export const q = {
 
   // Runtime
   up: `up${sel()}`,
-  upWorkers: `sum(up${sel(`job="${config.jobs.worker}"`)})`,
+  /** Processes that deliver: workers plus all-in-one processes (which are scraped as the api job). */
+  deliveringProcesses: `count(relay_info${sel('role=~"worker|all"')}) or vector(0)`,
   relayInfo: `max by (version, role, instance) (relay_info${sel()})`,
   pgUp: `min by (job, instance) (pg_up${sel()})`,
   redisUp: `min by (job, instance) (redis_up${sel()})`,

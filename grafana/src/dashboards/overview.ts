@@ -41,9 +41,9 @@ export const overview: DashboardSpec = {
         }),
         stat({ title: 'Active subscriptions', description: 'Enabled subscriptions of the selected sources.', queries: [{ expr: q.activeSubscriptionsTotal }] }),
         stat({
-          title: 'Workers up',
-          description: 'Worker processes Prometheus scrapes successfully (0 with an all-in-one install).',
-          queries: [{ expr: q.upWorkers }],
+          title: 'Delivering processes',
+          description: 'Worker and all-in-one processes Prometheus scrapes: 0 means nothing is fanned out or delivered.',
+          queries: [{ expr: q.deliveringProcesses }],
           thresholds: [{ color: 'red', value: null }, { color: 'green', value: 1 }],
         }),
       ],
