@@ -45,6 +45,7 @@ export const ClaimedRow = Type.Object({
   subscription_id: Type.String(),
   webhook_id: Type.String(),
   attempt_count: Type.Integer(),
+  attempt_seq: Type.Integer(),
 })
 export type ClaimedRow = Static<typeof ClaimedRow>
 const CLAIMED = row(ClaimedRow)
@@ -57,11 +58,11 @@ const CLAIMED = row(ClaimedRow)
 export async function claimDeliveries(db: Queryable, ids: readonly string[], leaseMs: number): Promise<readonly ClaimedRow[]> {
   if (ids.length === 0) return []
   return db.any(sql.type(CLAIMED)`
-    UPDATE deliveries d SET status = 'delivering', attempt_count = d.attempt_count + 1,
+    UPDATE deliveries d SET status = 'delivering', attempt_count = d.attempt_count + 1, attempt_seq = d.attempt_seq + 1,
       lease_until = now() + make_interval(secs => ${leaseMs / 1000}), updated_at = now()
     WHERE d.id = ANY(${sql.array(ids, 'uuid')})
       AND (d.status IN ('pending', 'retrying') OR (d.status = 'delivering' AND d.lease_until < now()))
-    RETURNING d.id, d.event_id, d.subscription_id, d.webhook_id, d.attempt_count`)
+    RETURNING d.id, d.event_id, d.subscription_id, d.webhook_id, d.attempt_count, d.attempt_seq`)
 }
 
 /** What one attempt produced, ready to store (bodies already truncated, headers masked). */

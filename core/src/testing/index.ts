@@ -1,1 +1,3 @@
 export * from './plugin-harness.ts'
+export * from './relay-env.ts'
+export * from './subscriber.ts'

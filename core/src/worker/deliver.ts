@@ -138,7 +138,7 @@ export class DeliverStage {
     const error = outcome.outcome === 'ok' ? null : outcome.reason
     const attempt = attemptRecord({
       deliveryId: c.id,
-      number: c.attempt_count,
+      number: c.attempt_seq,
       startedAt,
       durationMs,
       outcome: outcome.outcome,
