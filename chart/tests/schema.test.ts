@@ -62,6 +62,15 @@ t.test('no unknown fields (excess-property check against the typed models)', asy
       lines.push(`export const m${lines.length}: ${imports.get(path)!} = ${JSON.stringify(m)}`)
     }
   }
+  // Negative control: a Deployment with a misspelt field must be rejected,
+  // or this whole check proves nothing.
+  const control = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'control' },
+    spec: { replicaz: 1, selector: {}, template: {} } }
+  const controlPath = 'kubernetes-models/apps/v1/Deployment'
+  if (!imports.has(controlPath)) imports.set(controlPath, `I${imports.size}`)
+  const controlLine = lines.length
+  labels.push('negative control')
+  lines.push(`export const m${lines.length}: ${imports.get(controlPath)!} = ${JSON.stringify(control)}`)
   const header = [...imports].map(([path, alias]) => {
     const kind = path.split('/').at(-1)!
     return `import type { I${kind} as ${alias} } from '${path}'`
@@ -75,11 +84,15 @@ t.test('no unknown fields (excess-property check against the typed models)', asy
     module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
     target: ts.ScriptTarget.ES2022,
   })
+  const lineOf = (d: ts.Diagnostic): number => d.file !== undefined && d.start !== undefined
+    ? d.file.getLineAndCharacterOfPosition(d.start).line - header.length
+    : -1
   const diagnostics = ts.getPreEmitDiagnostics(program)
-  for (const d of diagnostics) {
-    const line = d.file !== undefined && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line : -1
-    const message = ts.flattenDiagnosticMessageText(d.messageText, '\n')
-    t.fail(`${labels[line - header.length] ?? 'header'}: ${message}`)
+  const [controlErrors, errors] = [diagnostics.filter((d) => lineOf(d) === controlLine), diagnostics.filter((d) => lineOf(d) !== controlLine)]
+  t.match(controlErrors.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('\n'), /replicaz/,
+    'the negative control\'s unknown field is reported')
+  for (const d of errors) {
+    t.fail(`${labels[lineOf(d)] ?? 'header'}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`)
   }
-  t.equal(diagnostics.length, 0, `${lines.length} manifests type-check against their models`)
+  t.equal(errors.length, 0, `${lines.length - 1} rendered manifests type-check against their models`)
 })
