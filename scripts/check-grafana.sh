@@ -24,8 +24,8 @@ fi
 step "generated files are up to date"
 node grafana/src/generate.ts --check
 
-step "dashboard JSON"
-npx tap grafana/test/dashboards.test.ts
+step "dashboard JSON and alert metadata"
+npx tap grafana/test/dashboards.test.ts grafana/test/alerts.test.ts
 
 step "alert rules"
 promtool check rules grafana/alerts/webhook-relay.rules.yaml
