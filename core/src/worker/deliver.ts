@@ -95,7 +95,7 @@ export class DeliverStage {
       byDelivery.set(id, [...(byDelivery.get(id) ?? []), e.id])
     }
     // Lease a little past the longest plugin call, so a live worker is never fenced out.
-    const claimed = await claimDeliveries(db, [...byDelivery.keys()], timeoutMaxMs + 10_000)
+    const claimed = await claimDeliveries(db, [...byDelivery.keys()], timeoutMaxMs + Math.min(10_000, timeoutMaxMs))
     const claimedIds = new Set(claimed.map((c) => c.id))
     // Entries with nothing to claim are duplicates or already finished: ack them now.
     const stale = entries.filter((e) => !claimedIds.has(e.fields.d ?? ''))
