@@ -27,17 +27,17 @@ export interface RunRequest {
 
 export type RawLog = readonly [level: string, message: string]
 
-interface RawLogs {
-  readonly logs: readonly RawLog[]
-  /** Console lines dropped over the per-run cap. */
-  readonly dropped: number
-  readonly ms: number
-}
+/** What the prelude's run function returned, decoded (see prelude.ts). */
+export type ScriptResult =
+  | readonly [tag: 'payload', body: string, json: boolean, options: string | null, logs: RawLog[], dropped: number]
+  | readonly [tag: 'skip', logs: RawLog[], dropped: number]
+  | readonly [tag: 'error', kind: TransformErrorKind, message: string, stack: string, logs: RawLog[], dropped: number]
 
 export type RawResult =
-  | (RawLogs & { readonly k: 'payload'; readonly body: string; readonly json: boolean; readonly options: string | null })
-  | (RawLogs & { readonly k: 'skip' })
-  | (RawLogs & { readonly k: 'error'; readonly kind: TransformErrorKind; readonly message: string; readonly stack?: string })
+  /** The script ran: `out` is the prelude's JSON string, passed through undecoded. */
+  | { readonly k: 'done'; readonly out: string; readonly ms: number }
+  /** The run failed outside the script's control: compile error, timeout, memory. */
+  | { readonly k: 'error'; readonly kind: TransformErrorKind; readonly message: string; readonly stack?: string; readonly ms: number }
   /** The process does not hold this script's source (restarted or evicted): send it again with the code. */
   | { readonly k: 'missing' }
 

@@ -5,9 +5,9 @@
  */
 import type { Headers, Payload } from '../plugin/contract.ts'
 import { cleanMessage, findPosition } from './error-position.ts'
-import type { RawLog, RawResult } from './protocol.ts'
+import type { RawLog, RawResult, ScriptResult } from './protocol.ts'
 import { MAX_LOG_LINES } from './types.ts'
-import type { TransformError, TransformLog, TransformLogLevel, TransformOutcome } from './types.ts'
+import type { TransformError, TransformErrorKind, TransformLog, TransformLogLevel, TransformOutcome } from './types.ts'
 
 export const JSON_CONTENT_TYPE = 'application/json'
 export const TEXT_CONTENT_TYPE = 'text/plain; charset=utf-8'
@@ -29,31 +29,38 @@ const LEVELS = new Set<string>(['log', 'info', 'debug', 'warn', 'error'])
 type Settled = Exclude<RawResult, { k: 'missing' }>
 
 export function toOutcome(raw: Settled, maxOutputBytes: number): TransformOutcome {
-  const logs = toLogs(raw.logs, raw.dropped)
   const durationMs = raw.ms
-  if (raw.k === 'skip') return { kind: 'skip', logs, durationMs }
-  if (raw.k === 'error') {
-    const error: TransformError = {
-      // A failed ArrayBuffer allocation is the memory limit seen from inside the script.
-      kind: raw.kind === 'runtime' && raw.message === ARRAY_BUFFER_OOM ? 'memory' : raw.kind,
-      message: cleanMessage(raw.message),
-      ...findPosition(raw.message, raw.stack),
-    }
-    return { kind: 'error', error, logs, durationMs }
+  if (raw.k === 'error') return { kind: 'error', error: toError(raw.kind, raw.message, raw.stack), logs: [], durationMs }
+  const result = JSON.parse(raw.out) as ScriptResult
+  if (result[0] === 'skip') return { kind: 'skip', logs: toLogs(result[1], result[2]), durationMs }
+  if (result[0] === 'error') {
+    const [, kind, message, stack, rawLogs, dropped] = result
+    return { kind: 'error', error: toError(kind, message, stack), logs: toLogs(rawLogs, dropped), durationMs }
   }
-  const body = Buffer.from(raw.body, 'utf8')
+  const [, text, json, rawOptions, rawLogs, dropped] = result
+  const logs = toLogs(rawLogs, dropped)
+  const body = Buffer.from(text, 'utf8')
   if (body.length > maxOutputBytes) {
     return outputError(`the payload is ${body.length} bytes, over the ${maxOutputBytes}-byte limit`, logs, durationMs)
   }
-  const options = parseOptions(raw.options)
+  const options = parseOptions(rawOptions)
   if (typeof options === 'string') return outputError(options, logs, durationMs)
   const payload: Payload = {
     body,
-    contentType: options.contentType ?? (raw.json ? JSON_CONTENT_TYPE : TEXT_CONTENT_TYPE),
+    contentType: options.contentType ?? (json ? JSON_CONTENT_TYPE : TEXT_CONTENT_TYPE),
     headers: options.headers,
     ...(options.url === undefined ? {} : { url: options.url }),
   }
   return { kind: 'payload', payload, logs, durationMs }
+}
+
+function toError(kind: TransformErrorKind, message: string, stack: string | undefined): TransformError {
+  return {
+    // A failed ArrayBuffer allocation is the memory limit seen from inside the script.
+    kind: kind === 'runtime' && message === ARRAY_BUFFER_OOM ? 'memory' : kind,
+    message: cleanMessage(message),
+    ...findPosition(message, stack === '' ? undefined : stack),
+  }
 }
 
 function outputError(message: string, logs: TransformLog[], durationMs: number): TransformOutcome {
