@@ -64,7 +64,9 @@ export async function startRelay(o: StartOptions): Promise<Relay> {
   const keys = makeKeys(config.redisPrefix)
   const metrics = createMetrics({ role, version: VERSION })
   const publicUrl = config.publicUrl ?? `http://localhost:${config.port}`
-  const services: Services = { config, db, redis, keys, plugins, box, sources: new SourceCache(db, box), publicUrl }
+  let transforms: TransformRunner | null = null
+  const transformRunner = () => (transforms ??= createTransformRunner())
+  const services: Services = { config, db, redis, keys, plugins, box, sources: new SourceCache(db, box), publicUrl, transforms: transformRunner }
 
   const runsApi = role === 'api' || role === 'all'
   const runsWorker = role === 'worker' || role === 'all'
@@ -75,13 +77,11 @@ export async function startRelay(o: StartOptions): Promise<Relay> {
   const app = await buildApp({ services, metrics, logger: log, ingestor, beforeScrape: refreshGauges })
 
   let worker: WorkerHandle | null = null
-  let transforms: TransformRunner | null = null
   let http: ReturnType<typeof createHttpClient> | null = null
   if (runsWorker) {
     http = createHttpClient({ allowCidrs: config.egressAllow, requestTimeoutMs: config.deliveryTimeoutMaxMs })
-    transforms = createTransformRunner()
     worker = await startWorker({
-      db, redis, keys, plugins, box, http, transforms, metrics, log,
+      db, redis, keys, plugins, box, http, transforms: transformRunner(), metrics, log,
       signer: standardWebhooksSigner,
       retry: config.retry,
       concurrency: config.deliveryConcurrency,

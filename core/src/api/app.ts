@@ -17,6 +17,7 @@ import { eventRoutes } from './routes/events.ts'
 import { pluginRoutes } from './routes/plugins.ts'
 import { sourceRoutes } from './routes/sources.ts'
 import { subscriptionRoutes } from './routes/subscriptions.ts'
+import { transformRoutes } from './routes/transforms.ts'
 import type { Services } from './services.ts'
 
 export const VERSION = '0.1.0'
@@ -73,6 +74,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         await api.register(eventRoutes, s)
         await api.register(deliveryRoutes, s)
         await api.register(pluginRoutes, s)
+        await api.register(transformRoutes, s)
       },
       { prefix: '/api/v1' },
     )

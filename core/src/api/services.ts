@@ -6,6 +6,7 @@ import type { PluginHost } from '../plugin/host.ts'
 import type { RelayRedis } from '../redis/client.ts'
 import type { Keys } from '../redis/keys.ts'
 import type { SecretBox } from '../secrets/secret-box.ts'
+import type { TransformRunner } from '../transform/types.ts'
 
 export interface Services {
   readonly config: Config
@@ -16,4 +17,6 @@ export interface Services {
   readonly box: SecretBox
   readonly sources: SourceCache
   readonly publicUrl: string
+  /** The sandbox, started on first use in the api role (the worker starts its own). */
+  readonly transforms: () => TransformRunner
 }

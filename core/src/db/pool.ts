@@ -3,7 +3,15 @@
  * Database errors are translated into the error catalogue here, in one place:
  * a lost connection becomes RELAY_ERR_STORE_UNAVAILABLE (503), never a stack trace.
  */
-import { createPool, type DatabasePool, ConnectionError, BackendTerminatedError, type CommonQueryMethods } from 'slonik'
+import {
+  BackendTerminatedError,
+  ConnectionError,
+  createPool,
+  ForeignKeyIntegrityConstraintViolationError,
+  UniqueIntegrityConstraintViolationError,
+  type CommonQueryMethods,
+  type DatabasePool,
+} from 'slonik'
 import { Errors } from '../errors.ts'
 
 export type Db = DatabasePool
@@ -46,3 +54,8 @@ export async function withDb<T>(fn: () => Promise<T>): Promise<T> {
     throw err
   }
 }
+
+export const isUniqueViolation = (err: unknown): boolean => err instanceof UniqueIntegrityConstraintViolationError
+export const isForeignKeyViolation = (err: unknown): boolean => err instanceof ForeignKeyIntegrityConstraintViolationError
+/** The constraint a violation names, to tell which reference was wrong. */
+export const violatedConstraint = (err: unknown): string => String((err as { constraint?: string | null }).constraint ?? '')

@@ -2,7 +2,7 @@
 import { sql } from 'slonik'
 import Type, { type Static } from 'typebox'
 import { row } from '../db/row.ts'
-import type { Queryable } from '../db/pool.ts'
+import { isUniqueViolation, type Queryable } from '../db/pool.ts'
 import { Errors } from '../errors.ts'
 import type { SecretBox } from '../secrets/secret-box.ts'
 import type { Verification } from '../ingest/verify/index.ts'
@@ -41,8 +41,6 @@ export function openVerification(box: SecretBox, stored: Record<string, unknown>
   if (!stored) return null
   return { ...stored, secret: box.open(String(stored.secret)) } as Verification
 }
-
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505' || /unique/i.test((err as Error).name)
 
 export async function createSource(db: Queryable, box: SecretBox, input: SourceInput): Promise<SourceRow> {
   try {

@@ -6,7 +6,7 @@
 import { sql } from 'slonik'
 import Type, { type Static } from 'typebox'
 import { row } from '../db/row.ts'
-import type { Queryable } from '../db/pool.ts'
+import { isForeignKeyViolation, violatedConstraint, type Queryable } from '../db/pool.ts'
 import { Errors } from '../errors.ts'
 import type { SecretBox } from '../secrets/secret-box.ts'
 import { generateSigningSecret } from '../signing/standard-webhooks.ts'
@@ -43,8 +43,6 @@ export interface SubscriptionInput {
   description: string | null
 }
 
-const isForeignKeyViolation = (err: unknown) => (err as { code?: string }).code === '23503' || /ForeignKey/i.test((err as Error).name)
-
 /** Creates a subscription with a fresh signing secret; returns the row and the secret in clear (shown once). */
 export async function createSubscription(db: Queryable, box: SecretBox, input: SubscriptionInput): Promise<{ row: SubscriptionRow; signingSecret: string }> {
   const signingSecret = generateSigningSecret()
@@ -58,7 +56,7 @@ export async function createSubscription(db: Queryable, box: SecretBox, input: S
     return { row: r, signingSecret }
   } catch (err) {
     if (isForeignKeyViolation(err)) {
-      if (/transform/i.test(String((err as Error).message) + String((err as { constraint?: string }).constraint))) throw new Errors.TRANSFORM_NOT_FOUND(input.transformVersionId)
+      if (/transform/i.test(violatedConstraint(err))) throw new Errors.TRANSFORM_NOT_FOUND(input.transformVersionId)
       throw new Errors.SOURCE_NOT_FOUND(input.sourceId)
     }
     throw err
