@@ -1,11 +1,16 @@
 /**
- * The action plugin contract: what a plugin package's default export looks like,
- * and what the core hands it for each delivery.
+ * The plugin contract: what a plugin package's default export looks like.
  *
- * The core owns retries, scheduling, recording and metrics. A plugin only says what
- * happened (ok / retry / fail) and, for protocols that speak HTTP, what was exchanged
- * so the core can record the attempt.
+ * Two kinds share one namespace of names:
+ * - action plugins (`defineAction`) deliver one event to one destination. The core owns
+ *   retries, scheduling, recording and metrics; a plugin only says what happened
+ *   (ok / retry / fail) and, for protocols that speak HTTP, what was exchanged so the
+ *   core can record the attempt.
+ * - lifecycle plugins (`defineLifecycle`) add to the relay itself, such as REST routes
+ *   under /api/v1 (the dead-letter queue). They run in the API process.
  */
+import type { FastifyInstance } from 'fastify'
+import type { DatabasePool } from 'slonik'
 import type { Static, TObject } from 'typebox'
 
 /** The plugin API version this host implements. A manifest with another value fails at boot. */
@@ -142,6 +147,8 @@ export interface ActionContext {
 }
 
 export interface ActionManifest<S extends TObject = TObject> {
+  /** Absent or 'action'; `defineAction` leaves it out so older manifests stay valid. */
+  readonly kind?: 'action'
   readonly apiVersion: number
   /** Unique across installed plugins; stored on subscriptions as `action`. */
   readonly name: string
@@ -159,7 +166,7 @@ export interface ActionManifest<S extends TObject = TObject> {
 export function defineAction<S extends TObject>(
   manifest: Omit<ActionManifest<S>, 'apiVersion'> & { apiVersion?: number },
 ): ActionManifest<S> {
-  return { apiVersion: PLUGIN_API_VERSION, ...manifest }
+  return { ...manifest, apiVersion: manifest.apiVersion ?? PLUGIN_API_VERSION }
 }
 
 export const ok = (exchange?: Exchange): DeliveryResult => ({ outcome: 'ok', exchange })
@@ -172,3 +179,45 @@ export const fail = (
   reason: string,
   opts: { disableSubscription?: boolean; exchange?: Exchange } = {},
 ): DeliveryResult => ({ outcome: 'fail', reason, ...opts })
+
+/**
+ * What the core hands a lifecycle plugin's `routes()`. Postgres is the shared schema
+ * (sql/); a lifecycle plugin that writes to it must keep the delivery state machine's
+ * rules (core/src/delivery/transitions.ts) and let the core put work on the queue.
+ */
+export interface LifecycleDeps {
+  /** The relay's Postgres pool (slonik). */
+  readonly db: DatabasePool
+  readonly log: Logger
+  /**
+   * Puts deliveries that Postgres already says are due on the delivery stream. If this
+   * fails after the rows were committed, the reconciler enqueues them later.
+   */
+  enqueueDeliveries(ids: readonly string[]): Promise<void>
+  /** A delivery in the JSON shape of GET /api/v1/deliveries/:id, attempt history included; null when there is none. */
+  deliveryDetail(id: string): Promise<Record<string, unknown> | null>
+}
+
+export interface LifecycleManifest {
+  readonly kind: 'lifecycle'
+  readonly apiVersion: number
+  /** Unique across all installed plugins, actions included. */
+  readonly name: string
+  readonly version: string
+  readonly title: string
+  readonly description?: string
+  /**
+   * Registers REST routes. They are mounted under /api/v1 behind the admin bearer token,
+   * in their own Fastify scope, and use the relay's error handler.
+   */
+  routes?(app: FastifyInstance, deps: LifecycleDeps): Promise<void>
+}
+
+export type PluginManifest = ActionManifest | LifecycleManifest
+
+/** Identity function that gives a lifecycle manifest its types and kind. */
+export function defineLifecycle(
+  manifest: Omit<LifecycleManifest, 'apiVersion' | 'kind'> & { apiVersion?: number },
+): LifecycleManifest {
+  return { apiVersion: PLUGIN_API_VERSION, ...manifest, kind: 'lifecycle' }
+}

@@ -31,7 +31,8 @@ export interface TestEnv {
 export interface TestRelay extends Relay {
   readonly url: string
   readonly config: Config
-  /** fetch against the relay with the admin token. */
+  /** fetch against the relay with the admin token; `body` is the parsed JSON answer. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read ad-hoc response shapes
   api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any }>
 }
 

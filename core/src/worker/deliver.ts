@@ -120,7 +120,6 @@ export class DeliverStage {
     const startedAt = Date.now()
     let labels = { source: event?.source_slug ?? 'unknown', action: 'unknown' }
     let outcome: AttemptOutcome
-    let durationMs = 0
     try {
       if (!event) throw new Error(`event ${c.event_id} no longer exists`)
       const sub = await this.#subscription(c.subscription_id)
@@ -132,7 +131,7 @@ export class DeliverStage {
     } catch (err) {
       outcome = { outcome: 'retry', reason: `worker error: ${(err as Error).message}` }
     }
-    durationMs = Date.now() - startedAt
+    const durationMs = Date.now() - startedAt
 
     const update = afterAttempt(d.retry, { id: c.id, subscriptionId: c.subscription_id, attempt: c.attempt_count }, outcome, Date.now())
     const error = outcome.outcome === 'ok' ? null : outcome.reason

@@ -1,0 +1,72 @@
+/**
+ * `npm test`: type-check, lint, then every tap test in the workspaces, ending with the
+ * plain summary line `N passed, N failed` that CI reads. Each test file creates its own
+ * database and Redis key prefix, so tap runs files in parallel (one job per core).
+ * Chart tests (chart/tests) need helm and run from scripts/check-chart.sh instead.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+
+const ROOTS = ['core/test', 'plugins', 'ui/test', 'examples', 'grafana/test', 'deploy', 'loadtest']
+const SKIP_DIRS = new Set(['node_modules', 'fixtures', '.tap'])
+
+function findTests(dir: string, out: string[] = []): string[] {
+  if (!existsSync(dir)) return out
+  for (const name of readdirSync(dir)) {
+    if (SKIP_DIRS.has(name)) continue
+    const p = join(dir, name)
+    if (statSync(p).isDirectory()) findTests(p, out)
+    else if (name.endsWith('.test.ts')) out.push(p)
+  }
+  return out
+}
+
+function run(cmd: string, args: string[], onLine?: (line: string) => void): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', onLine ? 'pipe' : 'inherit', 'inherit'] })
+    if (onLine) {
+      let buf = ''
+      child.stdout!.on('data', (chunk: Buffer) => {
+        process.stdout.write(chunk)
+        buf += chunk.toString()
+        const lines = buf.split('\n')
+        buf = lines.pop() ?? ''
+        lines.forEach(onLine)
+      })
+      child.stdout!.on('end', () => buf && onLine(buf))
+    }
+    child.on('exit', (code) => resolve(code ?? 1))
+  })
+}
+
+const only = process.argv.slice(2)
+const failures: string[] = []
+if (only.length === 0) {
+  console.log('== typecheck')
+  if ((await run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json'])) !== 0) failures.push('typecheck')
+  console.log('== lint')
+  if ((await run('npx', ['eslint', '.'])) !== 0) failures.push('lint')
+}
+
+const files = only.length ? only : ROOTS.flatMap((r) => findTests(r)).sort()
+console.log(`== tests (${files.length} files)`)
+let pass = 0
+let fail = 0
+const code = await run('npx', ['tap', ...files], (line) => {
+  // tap's closing summary: "# { total: 120, pass: 118, fail: 2 }" (keys optional)
+  const m = /^# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?/.exec(line)
+  if (m) {
+    pass = Number(m[2] ?? 0)
+    fail = Number(m[3] ?? 0)
+  }
+})
+if (code !== 0 && fail === 0) fail = 1
+// Typecheck and lint count as one check each.
+for (const f of failures) {
+  console.log(`failed: ${f}`)
+  fail++
+}
+pass += only.length === 0 ? 2 - failures.length : 0
+console.log(`${pass} passed, ${fail} failed`)
+process.exit(fail === 0 && code === 0 ? 0 : 1)
