@@ -15,11 +15,18 @@ export const SCRIPT_FILENAME = 'transform.js'
 export const PRELUDE_FILENAME = 'relay-prelude.js'
 
 /**
- * The returned function yields one JSON string (a string crosses the isolate boundary
- * far faster than a structured copy), encoding one of:
- * ['payload', body, isJson, optionsJson | null, logs, dropped]
- * ['skip', logs, dropped]
- * ['error', kind, message, stack, logs, dropped]
+ * The prelude evaluates to { run, partial }.
+ *
+ * run(token, eventsJson, maxChars, budgetMs) takes a JSON array of events for this script
+ * and returns one JSON line per event it ran, joined by newlines (JSON.stringify never
+ * emits a raw newline). It starts no new event once budgetMs have passed or the output
+ * grew past maxChars; the caller sends the rest again. Each line is one of
+ *   ['payload', body, isJson, optionsJson | null, logs, dropped]
+ *   ['skip', logs, dropped]
+ *   ['error', kind, message, stack, logs, dropped]
+ * A string crosses the isolate boundary far faster than a structured copy.
+ *
+ * partial(token) returns the lines a call finished before the timeout cut it short.
  */
 export const PRELUDE_SOURCE = `(function () {
   'use strict'
@@ -91,17 +98,40 @@ export const PRELUDE_SOURCE = `(function () {
     return ['error', kind, message, stack, logs, dropped]
   }
 
-  return function run(eventJson, maxChars) {
-    return stringify(settle(eventJson, maxChars))
+  const now = Date.now
+  // Progress of each call by its token: several calls are queued on an isolate, so the
+  // one asking for a timed-out call's progress may run after others started.
+  const progress = Object.create(null)
+
+  function run(token, eventsJson, maxChars, budgetMs) {
+    const events = parse(eventsJson)
+    const started = now()
+    let done = ''
+    progress[token] = done
+    for (let i = 0; i < events.length; i++) {
+      if (i > 0 && (now() - started >= budgetMs || done.length > maxChars)) break
+      done += (i === 0 ? '' : '\\n') + stringify(settle(events[i], maxChars))
+      progress[token] = done
+    }
+    delete progress[token]
+    return done
   }
 
-  function settle(eventJson, maxChars) {
+  function partial(token) {
+    const done = progress[token]
+    delete progress[token]
+    return done === undefined ? '' : done
+  }
+
+  return freeze({ run: run, partial: partial })
+
+  function settle(event, maxChars) {
     logs = []
     dropped = 0
     let out
     try {
       if (typeof transform !== 'function') return fail('compile', 'the script must define function transform(event)', '')
-      out = transform(parse(eventJson))
+      out = transform(event)
     } catch (error) {
       const d = describe(error)
       return fail('runtime', d[0], d[1])

@@ -42,7 +42,9 @@ const STALL_TIMEOUTS = 20
 const CLOSE_GRACE_MS = 1000
 
 interface Pending {
-  readonly request: Omit<RunRequest, 'code'>
+  readonly id: number
+  readonly hash: string
+  readonly event: string
   readonly code: string
   readonly startedAt: number
   readonly resolve: (outcome: TransformOutcome) => void
@@ -85,7 +87,7 @@ export function createTransformRunner(options: TransformRunnerOptions = {}): Tra
       execArgv: SANDBOX_EXEC_ARGV,
       env: {},
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      serialization: 'json',
+      serialization: 'advanced',
     })
     child = proc
     exited = new Promise((resolve) => proc.once('exit', () => resolve()))
@@ -109,17 +111,19 @@ export function createTransformRunner(options: TransformRunnerOptions = {}): Tra
       scheduleFlush()
       return
     }
-    for (const [id, raw] of message.results) {
-      const run = pending.get(id)
+    for (const answer of message.results) {
+      const run = pending.get(answer[0])
       if (run === undefined) continue
-      if (raw.k === 'missing') {
+      if (answer.length === 3) {
+        settle(run, toOutcome({ k: 'done', out: answer[1], ms: answer[2] }, limits.maxOutputBytes))
+      } else if (answer[1].k === 'missing') {
         run.sent = false
         unsent.push(run)
-        known.delete(run.request.hash)
+        known.delete(run.hash)
         scheduleFlush()
-        continue
+      } else {
+        settle(run, toOutcome(answer[1], limits.maxOutputBytes))
       }
-      settle(run, toOutcome(raw, limits.maxOutputBytes))
     }
     updateRef()
   }
@@ -138,7 +142,7 @@ export function createTransformRunner(options: TransformRunnerOptions = {}): Tra
       // Runs the dead process never saw are still good; a process that never started fails them all.
       if (run.sent || !wasReady) settle(run, { kind: 'error', error, logs: [], durationMs: performance.now() - run.startedAt })
     }
-    unsent = unsent.filter((run) => pending.has(run.request.id))
+    unsent = unsent.filter((run) => pending.has(run.id))
     if (!closed && wasReady) start()
     else updateRef()
   }
@@ -152,7 +156,7 @@ export function createTransformRunner(options: TransformRunnerOptions = {}): Tra
   }
 
   function settle(run: Pending, outcome: TransformOutcome): void {
-    pending.delete(run.request.id)
+    pending.delete(run.id)
     run.resolve(outcome)
   }
 
@@ -176,9 +180,9 @@ export function createTransformRunner(options: TransformRunnerOptions = {}): Tra
     for (let i = 0; i < batch.length; i += MAX_RUNS_PER_MESSAGE) {
       const runs: RunRequest[] = batch.slice(i, i + MAX_RUNS_PER_MESSAGE).map((run) => {
         run.sent = true
-        if (known.has(run.request.hash)) return run.request
-        rememberKnown(run.request.hash)
-        return { ...run.request, code: run.code }
+        if (known.has(run.hash)) return [run.id, run.hash, run.event]
+        rememberKnown(run.hash)
+        return [run.id, run.hash, run.event, run.code]
       })
       const message: HostMessage = { t: 'run', runs }
       child.send(message)
@@ -234,7 +238,7 @@ export function createTransformRunner(options: TransformRunnerOptions = {}): Tra
       }
       return new Promise((resolve) => {
         const id = nextId++
-        const run: Pending = { request: { id, hash: hashOf(code), event: encoded }, code, startedAt, resolve, sent: false }
+        const run: Pending = { id, hash: hashOf(code), event: encoded, code, startedAt, resolve, sent: false }
         pending.set(id, run)
         unsent.push(run)
         scheduleFlush()

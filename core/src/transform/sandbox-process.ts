@@ -7,7 +7,7 @@
  * It is started with an empty environment, so even an escape finds no secrets.
  */
 import { createIsolatePool } from './isolate-pool.ts'
-import type { HostMessage, RawResult, SandboxConfig, SandboxMessage } from './protocol.ts'
+import type { Answer, HostMessage, RawResult, SandboxConfig, SandboxMessage } from './protocol.ts'
 
 /** Script sources kept by hash; on a miss the runner sends the source again. */
 const MAX_SOURCES = 1000
@@ -16,7 +16,7 @@ const EXIT_CATASTROPHIC = 70
 
 const config = JSON.parse(process.argv[2] ?? '{}') as SandboxConfig
 const sources = new Map<string, string>()
-let outbox: (readonly [number, RawResult])[] = []
+let outbox: Answer[] = []
 let flushScheduled = false
 
 const pool = createIsolatePool(config, (message) => {
@@ -32,7 +32,7 @@ function send(message: SandboxMessage): void {
 }
 
 function answer(id: number, result: RawResult): void {
-  outbox.push([id, result])
+  outbox.push(result.k === 'done' ? [id, result.out, result.ms] : [id, result])
   if (!flushScheduled) {
     flushScheduled = true
     // Results finishing in the same turn share one IPC message.
@@ -56,14 +56,14 @@ function remember(hash: string, code: string): void {
 
 process.on('message', (message: HostMessage) => {
   if (message.t !== 'run') return
-  for (const run of message.runs) {
-    if (run.code !== undefined) remember(run.hash, run.code)
-    const code = run.code ?? sources.get(run.hash)
+  for (const [id, hash, event, sent] of message.runs) {
+    if (sent !== undefined) remember(hash, sent)
+    const code = sent ?? sources.get(hash)
     if (code === undefined) {
-      answer(run.id, { k: 'missing' })
+      answer(id, { k: 'missing' })
       continue
     }
-    void pool.run(run.hash, code, run.event).then((result) => answer(run.id, result))
+    void pool.run(hash, code, event).then((result) => answer(id, result))
   }
 })
 
