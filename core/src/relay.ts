@@ -19,6 +19,8 @@ import { createRedis, type RelayRedis } from './redis/client.ts'
 import { keys as makeKeys } from './redis/keys.ts'
 import { createSecretBox } from './secrets/secret-box.ts'
 import { standardWebhooksSigner } from './signing/standard-webhooks.ts'
+import { traceLogMixin } from './telemetry/log-mixin.ts'
+import { isTracing } from './telemetry/tracer.ts'
 import { createTransformRunner } from './transform/index.ts'
 import type { TransformRunner } from './transform/types.ts'
 import { gaugeRefresher } from './worker/gauges.ts'
@@ -49,7 +51,7 @@ export interface StartOptions {
 
 export async function startRelay(o: StartOptions): Promise<Relay> {
   const { config, role } = o
-  const log = o.logger ?? pino({ level: config.logLevel, base: { service: `webhook-relay-${role}` } })
+  const log = o.logger ?? pino({ level: config.logLevel, base: { service: `webhook-relay-${role}` }, ...(isTracing() ? { mixin: traceLogMixin } : {}) })
   if (o.migrate !== false) {
     const m = await migrate(config.databaseUrl)
     if (m.databaseCreated) log.info('database created')

@@ -10,10 +10,13 @@ import { ConfigError, loadConfig, type Role } from '../config/config.ts'
 import { migrate } from '../db/migrate.ts'
 import { PluginLoadError } from '../plugin/host.ts'
 import { startRelay } from '../relay.ts'
+import { startTelemetry, type TelemetryHandle } from '../telemetry/sdk.ts'
 
 const ROLES = ['all', 'api', 'worker', 'migrate'] as const
 /** Generated development secrets are kept here so stored secrets stay readable across restarts. */
 const DEV_SECRETS_FILE = resolve(process.cwd(), '.relay-dev-secrets.json')
+
+let telemetry: TelemetryHandle | null = null
 
 async function main(): Promise<void> {
   const arg = process.argv[2]
@@ -21,6 +24,10 @@ async function main(): Promise<void> {
     console.error(`unknown role "${arg}"; use one of: ${ROLES.join(', ')}`)
     process.exit(2)
   }
+  const early = arg ?? process.env.RELAY_ROLE ?? 'all'
+  // First: every span the relay makes needs the tracer provider in place. Off unless
+  // OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_TRACES_EXPORTER asks for it (telemetry/sdk.ts).
+  if (early !== 'migrate') telemetry = startTelemetry({ serviceName: `webhook-relay-${early}` })
   const env = { ...process.env }
   const production = env.NODE_ENV === 'production'
   const tokenFromEnv = !!env.RELAY_ADMIN_TOKEN
@@ -51,7 +58,8 @@ async function main(): Promise<void> {
     stopping = true
     relay.log.info({ signal }, 'shutting down')
     relay.stop().then(
-      () => process.exit(0),
+      // Flush spans still buffered in the batch processor before exiting.
+      () => telemetry?.shutdown().catch(() => {}).finally(() => process.exit(0)),
       (err: unknown) => {
         relay.log.error({ err }, 'shutdown failed')
         process.exit(1)

@@ -10,12 +10,15 @@
  * lookup (see guarded-lookup.ts), so the connection goes to the checked address.
  */
 import { isIP } from 'node:net'
+import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api'
 import { Agent } from 'undici'
 import type { Headers, HttpClient, HttpRequest, HttpResponse } from '../plugin/contract.ts'
 import { EgressInvalidUrlError, EgressRefusedError } from './errors.ts'
 import { compileAllowList, isForbidden } from './forbidden-address.ts'
 import { guardedLookup, systemResolver, type Resolver } from './guarded-lookup.ts'
 import { readCapped } from './read-capped.ts'
+import { ATTR } from '../telemetry/attributes.ts'
+import { isTracing, traced, traceHeadersOf, tracer } from '../telemetry/tracer.ts'
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
@@ -89,7 +92,28 @@ export function createHttpClient(opts: HttpClientOptions): ClosableHttpClient {
     const url = parseTarget(req.url)
     const host = bareHost(url)
     if (isIP(host) !== 0 && isForbidden(host, allow)) throw new EgressRefusedError(host, host)
+    if (!isTracing()) return send(url, req, req.headers ?? {})
 
+    const method = req.method ?? 'GET'
+    // No url.full or url.path: webhook URLs often carry their secret in the path (Slack, Discord).
+    const span = tracer.startSpan(method, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        [ATTR.httpMethod]: method,
+        [ATTR.serverAddress]: host,
+        [ATTR.serverPort]: Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+        [ATTR.urlScheme]: url.protocol.slice(0, -1),
+      },
+    })
+    return traced(span, async () => {
+      const res = await send(url, req, withClientSpanContext(req.headers ?? {}, span))
+      span.setAttribute(ATTR.httpStatus, res.status)
+      if (res.status >= 400) span.setStatus({ code: SpanStatusCode.ERROR })
+      return res
+    })
+  }
+
+  async function send(url: URL, req: HttpRequest, headers: Headers): Promise<HttpResponse> {
     const timeoutMs = req.timeoutMs ?? defaultTimeoutMs
     const timeout = AbortSignal.timeout(timeoutMs)
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout
@@ -98,7 +122,7 @@ export function createHttpClient(opts: HttpClientOptions): ClosableHttpClient {
         origin: url.origin,
         path: url.pathname + url.search,
         method: req.method ?? 'GET',
-        headers: req.headers ?? {},
+        headers,
         body: req.body ?? null,
         signal,
       })
@@ -112,4 +136,17 @@ export function createHttpClient(opts: HttpClientOptions): ClosableHttpClient {
   }
 
   return { request, close: () => agent.close() }
+}
+
+/**
+ * A plugin that propagates trace context (ctx.traceHeaders()) set `traceparent` from the
+ * attempt's span; point it at this client span instead, so the receiver's spans hang
+ * under the HTTP call. A request without it (the plugin chose not to propagate) keeps none.
+ */
+function withClientSpanContext(headers: Headers, span: Span): Headers {
+  const names = Object.keys(headers).filter((k) => k.toLowerCase() === 'traceparent' || k.toLowerCase() === 'tracestate')
+  if (!names.some((k) => k.toLowerCase() === 'traceparent')) return headers
+  const out = { ...headers }
+  for (const k of names) delete out[k]
+  return { ...out, ...traceHeadersOf(span) }
 }

@@ -4,6 +4,7 @@
  * fails, the batch's rows are deleted again and every request gets 503, so the sender
  * retries and nothing is half-accepted.
  */
+import type { Span } from '@opentelemetry/api'
 import type { Db } from '../db/pool.ts'
 import { withDb } from '../db/pool.ts'
 import { Errors } from '../errors.ts'
@@ -11,6 +12,9 @@ import type { Metrics } from '../metrics/metrics.ts'
 import { isRedisReady, type RelayRedis } from '../redis/client.ts'
 import type { Keys } from '../redis/keys.ts'
 import { deleteEvents, insertEvents, type NewEvent } from '../store/events.ts'
+import { ATTR } from '../telemetry/attributes.ts'
+import { parentOf, startBatchWriteSpan, startSendSpan } from '../telemetry/stream-spans.ts'
+import { failSpan, isTracing, traced, traceparentOf } from '../telemetry/tracer.ts'
 import { GroupCommit } from '../util/group-commit.ts'
 
 export interface IngestResult {
@@ -21,8 +25,11 @@ export interface IngestResult {
 /** Concurrent group commits; each holds one pool connection while it writes. */
 const MAX_IN_FLIGHT = 4
 
+/** An event to store; `span` is the request's server span when tracing is on. */
+export type IngestItem = NewEvent & { span?: Span }
+
 export class Ingestor {
-  readonly #batcher: GroupCommit<NewEvent & { traceparent?: string }, IngestResult>
+  readonly #batcher: GroupCommit<IngestItem, IngestResult>
   readonly #redis: RelayRedis
 
   constructor(deps: { db: Db; redis: RelayRedis; keys: Keys; metrics: Metrics; maxBatch: number; maxWaitMs: number }) {
@@ -34,16 +41,28 @@ export class Ingestor {
       maxInFlight: MAX_IN_FLIGHT,
       onBatch: (n) => metrics.ingestBatchSize.observe(n),
       flush: async (rows) => {
-        const results = await withDb(() => insertEvents(db, rows))
+        // One INSERT serves many requests: its span is a root linked to each request's span.
+        const write = isTracing() ? startBatchWriteSpan({ operation: 'INSERT', table: 'events', serves: rows.map((r) => r.span) }) : undefined
+        const results = await traced(write, () => withDb(() => insertEvents(db, rows)))
         const fresh = rows.filter((r, i) => !results[i]!.duplicate)
         const toStream = fresh.filter((r) => r.fanoutStatus === 'pending')
         if (toStream.length > 0) {
           const pipe = redis.pipeline()
-          for (const r of toStream) {
-            if (r.traceparent) pipe.xadd(keys.events, '*', 'e', r.id, 'tp', r.traceparent)
+          // A producer span per entry; its context travels in the entry's `tp` field.
+          const sends = isTracing() ? toStream.map((r) => (r.span ? startSendSpan(parentOf(r.span), keys.events, { [ATTR.eventId]: r.id }) : undefined)) : []
+          toStream.forEach((r, i) => {
+            const tp = sends[i] && traceparentOf(sends[i])
+            if (tp) pipe.xadd(keys.events, '*', 'e', r.id, 'tp', tp)
             else pipe.xadd(keys.events, '*', 'e', r.id)
-          }
+          })
           const replies = await pipe.exec().catch((err: Error) => [[err, null]] as [Error, null][])
+          sends.forEach((send, i) => {
+            if (!send) return
+            const [err, entryId] = replies?.[i] ?? [new Error('no reply'), null]
+            if (err) failSpan(send, err)
+            else send.setAttribute(ATTR.messagingMessageId, String(entryId))
+            send.end()
+          })
           if (!replies || replies.some(([err]) => err)) {
             await deleteEvents(db, fresh.map((r) => r.id)).catch(() => {
               // If even this fails the rows stay; the reconciler enqueues them later.
@@ -57,11 +76,11 @@ export class Ingestor {
   }
 
   /** Stores one event (batched with its neighbours); resolves after commit and stream write. */
-  ingest(event: NewEvent & { traceparent?: string }): Promise<IngestResult> {
+  ingest(event: IngestItem): Promise<IngestResult> {
     if (event.fanoutStatus === 'pending' && !isRedisReady(this.#redis)) {
       return Promise.reject(new Errors.STORE_UNAVAILABLE('redis'))
     }
-    return this.#batcher.add(event)
+    return this.#batcher.add(event.span ? { ...event, traceparent: traceparentOf(event.span) } : event)
   }
 
   drain(): Promise<void> {

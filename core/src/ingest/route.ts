@@ -9,6 +9,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Errors } from '../errors.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import { newId } from '../store/ids.ts'
+import { ATTR } from '../telemetry/attributes.ts'
+import { traceIngestRequests } from '../telemetry/ingest-spans.ts'
 import { idempotencyKey } from './idempotency.ts'
 import type { Ingestor } from './ingestor.ts'
 import type { IngestSource, SourceCache } from './source-cache.ts'
@@ -33,6 +35,7 @@ export interface IngestRouteDeps {
 
 export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps): Promise<void> {
   const { sources, ingestor, metrics } = deps
+  traceIngestRequests(app)
   // Ingest keeps bytes as they came: no JSON parsing, whatever the content type.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: HARD_BODY_LIMIT }, (_req, body, done) => done(null, body))
@@ -72,6 +75,8 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
     const headers = flattenHeaders(request.headers)
     const contentType = headers['content-type'] ?? null
+    const span = request.relaySpan
+    span?.setAttribute(ATTR.source, source.slug)
 
     if (source.verification) {
       const check = verifySignature(source.verification, request.headers, body)
@@ -92,6 +97,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
         body,
         idempotencyKey: idempotencyKey(source.idempotencyHeader, headers, body, contentType),
         fanoutStatus: source.mode === 'active' ? 'pending' : 'recorded',
+        span,
       })
     } catch (err) {
       metrics.webhooksReceived.inc({ source: source.slug, outcome: 'unavailable' })
@@ -99,6 +105,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
     }
     metrics.webhooksReceived.inc({ source: source.slug, outcome: result.duplicate ? 'duplicate' : 'accepted' })
     metrics.ingestDuration.observe({ source: source.slug }, Number(process.hrtime.bigint() - started) / 1e9)
+    span?.setAttribute(ATTR.eventId, result.id)
     if (result.duplicate) return reply.code(200).send({ eventId: result.id, duplicate: true })
     return reply.code(202).send({ eventId: result.id })
   })

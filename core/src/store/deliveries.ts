@@ -12,7 +12,7 @@ import { newId, webhookIdFor } from './ids.ts'
 export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'retrying', 'dead', 'skipped'] as const
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
 
-const IdRow = row(Type.Object({ id: Type.String() }))
+const FannedOut = row(Type.Object({ id: Type.String(), event_id: Type.String() }))
 
 /**
  * Fan-out for a batch of events, in one transaction: one delivery per enabled
@@ -20,7 +20,7 @@ const IdRow = row(Type.Object({ id: Type.String() }))
  * the ids of every fan-out delivery still pending returned for the stream, including
  * ones a crashed earlier run created but never enqueued.
  */
-export async function fanOut(db: Queryable, eventIds: readonly string[]): Promise<readonly string[]> {
+export async function fanOut(db: Queryable, eventIds: readonly string[]): Promise<readonly { id: string; event_id: string }[]> {
   if (eventIds.length === 0) return []
   return db.transaction(async (tx) => {
     const ids = sql.array(eventIds, 'uuid')
@@ -34,8 +34,8 @@ export async function fanOut(db: Queryable, eventIds: readonly string[]): Promis
       ) x
       ON CONFLICT (event_id, subscription_id) WHERE origin = 'fanout' DO NOTHING`)
     await tx.query(sql.unsafe`UPDATE events SET fanout_status = 'done' WHERE id = ANY(${ids}) AND fanout_status = 'pending'`)
-    return tx.anyFirst(sql.type(IdRow)`
-      SELECT id FROM deliveries WHERE event_id = ANY(${ids}) AND origin = 'fanout' AND status = 'pending'`)
+    return tx.any(sql.type(FannedOut)`
+      SELECT id, event_id FROM deliveries WHERE event_id = ANY(${ids}) AND origin = 'fanout' AND status = 'pending'`)
   })
 }
 

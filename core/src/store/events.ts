@@ -14,6 +14,8 @@ export interface NewEvent {
   body: Buffer
   idempotencyKey: string | null
   fanoutStatus: 'pending' | 'recorded'
+  /** The ingest request's trace context, when tracing is on (retries link back to it). */
+  traceparent?: string | null
 }
 
 const Inserted = row(Type.Object({ id: Type.String() }))
@@ -27,10 +29,10 @@ const Existing = row(Type.Object({ id: Type.String(), source_id: Type.String(), 
 export async function insertEvents(db: Queryable, rows: readonly NewEvent[]): Promise<{ id: string; duplicate: boolean }[]> {
   const values = rows.map(
     (r) => sql.fragment`(${r.id}, ${r.sourceId}, to_timestamp(${r.receivedAt / 1000}), ${r.contentType},
-      ${sql.jsonb(r.headers)}, ${sql.binary(r.body)}, ${r.idempotencyKey}, ${r.fanoutStatus})`,
+      ${sql.jsonb(r.headers)}, ${sql.binary(r.body)}, ${r.idempotencyKey}, ${r.fanoutStatus}, ${r.traceparent ?? null})`,
   )
   const inserted = await db.anyFirst(sql.type(Inserted)`
-    INSERT INTO events (id, source_id, received_at, content_type, headers, body, idempotency_key, fanout_status)
+    INSERT INTO events (id, source_id, received_at, content_type, headers, body, idempotency_key, fanout_status, traceparent)
     VALUES ${sql.join(values, sql.fragment`, `)}
     ON CONFLICT (source_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING id`)
@@ -68,10 +70,11 @@ export const EventRow = Type.Object({
   body: Type.Unsafe<Buffer>({}),
   idempotency_key: Type.Union([Type.Null(), Type.String()]),
   fanout_status: Type.String(),
+  traceparent: Type.Union([Type.Null(), Type.String()]),
 })
 export type EventRow = Static<typeof EventRow>
 const EVENT = row(EventRow)
-const EVENT_COLUMNS = sql.fragment`e.id, e.source_id, s.slug AS source_slug, e.received_at, e.content_type, e.headers, e.body, e.idempotency_key, e.fanout_status`
+const EVENT_COLUMNS = sql.fragment`e.id, e.source_id, s.slug AS source_slug, e.received_at, e.content_type, e.headers, e.body, e.idempotency_key, e.fanout_status, e.traceparent`
 
 export async function getEvent(db: Queryable, id: string): Promise<EventRow> {
   const r = await db.maybeOne(sql.type(EVENT)`SELECT ${EVENT_COLUMNS} FROM events e JOIN sources s ON s.id = e.source_id WHERE e.id = ${id}`)

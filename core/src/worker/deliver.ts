@@ -4,6 +4,7 @@
  * (many deliveries, one transaction), and each stream entry is acked only after its
  * attempt is committed, so a crash at any point leaves the entry to be reclaimed.
  */
+import { context, SpanStatusCode, type Span } from '@opentelemetry/api'
 import type { Logger } from 'pino'
 import type { Db } from '../db/pool.ts'
 import type { RetryPolicy } from '../delivery/retry-policy.ts'
@@ -21,6 +22,9 @@ import { getEvents, type EventRow } from '../store/events.ts'
 import { activeSigningSecrets, getSubscription, type SubscriptionRow } from '../store/subscriptions.ts'
 import { getTransformVersion } from '../store/transforms.ts'
 import { isUuid } from '../store/ids.ts'
+import { ATTR } from '../telemetry/attributes.ts'
+import { startProcessSpan } from '../telemetry/stream-spans.ts'
+import { isTracing, traced, traceHeadersOf, tracer, withSpan } from '../telemetry/tracer.ts'
 import type { TransformRunner } from '../transform/types.ts'
 import { GroupCommit } from '../util/group-commit.ts'
 import { attemptRecord } from './attempt-record.ts'
@@ -103,11 +107,13 @@ export class DeliverStage {
     if (claimed.length === 0) return
 
     const events = new Map((await getEvents(db, [...new Set(claimed.map((c) => c.event_id))])).map((e) => [e.id, e]))
+    const traceparents = isTracing() ? new Map(entries.map((e) => [e.id, e.fields.tp])) : null
     for (const c of claimed) {
       const entryIds = byDelivery.get(c.id)!
       // Extra entries for one delivery in one batch: ack all but the one we run with.
       if (entryIds.length > 1) await redis.xack(keys.deliveries, DELIVER_GROUP, ...entryIds.slice(1))
-      const p = this.#deliverOne(c, entryIds[0]!, events.get(c.event_id)).finally(() => {
+      const span = traceparents ? this.#startSpan(c, entryIds[0]!, traceparents.get(entryIds[0]!), events.get(c.event_id)) : undefined
+      const p = this.#deliverOne(c, entryIds[0]!, events.get(c.event_id), span).finally(() => {
         this.#inFlight.delete(p)
         this.onIdle()
       })
@@ -115,22 +121,41 @@ export class DeliverStage {
     }
   }
 
-  async #deliverOne(c: ClaimedRow, entryId: string, event: EventRow | undefined): Promise<void> {
+  /**
+   * The attempt's span: a consumer span, child of the fan-out producer span when the
+   * entry carries its `tp`; otherwise (retry mover, reconciler, replay) the root of a new
+   * trace linked to the webhook's original trace (events.traceparent).
+   */
+  #startSpan(c: ClaimedRow, entryId: string, traceparent: string | undefined, event: EventRow | undefined): Span {
+    return startProcessSpan({
+      name: 'deliver',
+      streamKey: this.#d.keys.deliveries,
+      group: DELIVER_GROUP,
+      entryId,
+      traceparent,
+      original: event?.traceparent,
+      attributes: { [ATTR.deliveryId]: c.id, [ATTR.eventId]: c.event_id, [ATTR.subscriptionId]: c.subscription_id, [ATTR.attempt]: c.attempt_count },
+    })
+  }
+
+  async #deliverOne(c: ClaimedRow, entryId: string, event: EventRow | undefined, span?: Span): Promise<void> {
     const d = this.#d
     const startedAt = Date.now()
     let labels = { source: event?.source_slug ?? 'unknown', action: 'unknown' }
-    let outcome: AttemptOutcome
-    try {
-      if (!event) throw new Error(`event ${c.event_id} no longer exists`)
-      const sub = await this.#subscription(c.subscription_id)
-      labels = { source: event.source_slug, action: sub.action }
-      const manifest = d.plugins.get(sub.action)
-      outcome = manifest
-        ? await this.#attempt(manifest, sub, event, c)
-        : { outcome: 'fail', reason: `action plugin "${sub.action}" is not installed on this worker` }
-    } catch (err) {
-      outcome = { outcome: 'retry', reason: `worker error: ${(err as Error).message}` }
-    }
+    const outcome: AttemptOutcome = await withSpan(span, async (): Promise<AttemptOutcome> => {
+      try {
+        if (!event) throw new Error(`event ${c.event_id} no longer exists`)
+        const sub = await this.#subscription(c.subscription_id)
+        labels = { source: event.source_slug, action: sub.action }
+        span?.updateName(`deliver ${sub.action}`)
+        const manifest = d.plugins.get(sub.action)
+        return manifest
+          ? await this.#attempt(manifest, sub, event, c)
+          : { outcome: 'fail', reason: `action plugin "${sub.action}" is not installed on this worker` }
+      } catch (err) {
+        return { outcome: 'retry', reason: `worker error: ${(err as Error).message}` }
+      }
+    })
     const durationMs = Date.now() - startedAt
 
     const update = afterAttempt(d.retry, { id: c.id, subscriptionId: c.subscription_id, attempt: c.attempt_count }, outcome, Date.now())
@@ -145,15 +170,23 @@ export class DeliverStage {
       error,
       maxBodyBytes: d.attemptBodyMaxBytes,
     })
-    d.metrics.deliveriesAttempted.inc({ ...labels, outcome: outcome.outcome === 'skip' ? 'ok' : outcome.outcome })
-    d.metrics.deliveryDuration.observe({ ...labels, outcome: outcome.outcome }, durationMs / 1000)
+    // A transform's skip counts as ok (docs/metrics.md: outcome is ok, retry or fail).
+    const outcomeLabel = outcome.outcome === 'skip' ? 'ok' : outcome.outcome
+    d.metrics.deliveriesAttempted.inc({ ...labels, outcome: outcomeLabel })
+    d.metrics.deliveryDuration.observe({ ...labels, outcome: outcomeLabel }, durationMs / 1000)
     if (outcome.outcome === 'retry' || outcome.outcome === 'fail') {
       d.metrics.deliveryErrors.inc({ ...labels, status_class: statusClass(attempt.responseStatus ?? undefined, error ?? undefined) })
+    }
+    if (span) {
+      span.setAttributes({ [ATTR.source]: labels.source, [ATTR.action]: labels.action, [ATTR.outcome]: outcome.outcome })
+      if (attempt.responseStatus) span.setAttribute(ATTR.httpStatus, attempt.responseStatus)
+      if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: error })
     }
     // If the commit fails the entry stays unacked and is reclaimed; the attempt is retried.
     await this.#recorder.add({ entryId, attempt, update, labels, receivedAt: event?.received_at ?? startedAt }).catch((err: Error) => {
       d.log.error({ err: err.message, deliveryId: c.id }, 'recording an attempt failed; the delivery will be reclaimed')
     })
+    span?.end()
   }
 
   async #attempt(manifest: ActionManifest, sub: SubscriptionRow, event: EventRow, c: ClaimedRow): Promise<AttemptOutcome> {
@@ -163,7 +196,14 @@ export class DeliverStage {
     if (sub.transform_version_id) {
       if (!d.transforms) return { outcome: 'fail', reason: 'transform: this worker has no transform runner' }
       const code = await this.#transformCode(sub.transform_version_id)
-      const t = await d.transforms.run(code, view)
+      const runner = d.transforms
+      const tspan = isTracing() ? tracer.startSpan('transform', { attributes: { [ATTR.transformVersion]: sub.transform_version_id } }) : undefined
+      const t = await traced(tspan, async () => {
+        const r = await runner.run(code, view)
+        tspan?.setAttribute(ATTR.transformResult, r.kind)
+        if (r.kind === 'error') tspan?.setStatus({ code: SpanStatusCode.ERROR, message: r.error.message })
+        return r
+      })
       if (t.kind === 'skip') return { outcome: 'skip', reason: 'transform returned null' }
       if (t.kind === 'error') {
         const at = t.error.line ? ` (line ${t.error.line}${t.error.column ? `:${t.error.column}` : ''})` : ''
@@ -174,11 +214,13 @@ export class DeliverStage {
     const config = d.plugins.openConfig(sub.action, sub.config)
     const timeoutMs = Math.min(typeof config.timeoutMs === 'number' ? config.timeoutMs : DEFAULT_DELIVERY_TIMEOUT_MS, d.timeoutMaxMs)
     const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), this.#shutdown.signal])
+    // Captured here, inside the attempt's span: the plugin may call it from any callback.
+    const active = context.active()
     const ctx: ActionContext = {
       http: d.http,
       log: d.log.child({ deliveryId: c.id, action: sub.action }),
       signer: d.signer,
-      traceHeaders: () => ({}),
+      traceHeaders: () => (isTracing() ? traceHeadersOf(active) : {}),
     }
     try {
       return await manifest.deliver(

@@ -1,22 +1,65 @@
 /**
  * Fan-out stage: event entries in, one delivery per enabled subscription out.
  * Idempotent (store/deliveries.ts fanOut), so a reclaimed or duplicate entry is harmless.
+ * With tracing on, each entry gets a consumer span (child of the ingest producer span
+ * its `tp` names) and each delivery a producer span whose context goes into its entry.
  */
+import type { Span } from '@opentelemetry/api'
 import type { Db } from '../db/pool.ts'
-import { enqueueDeliveries } from '../queue/enqueue.ts'
+import { enqueueDeliveries, enqueueTracedDeliveries } from '../queue/enqueue.ts'
 import type { RelayRedis } from '../redis/client.ts'
 import type { Keys } from '../redis/keys.ts'
 import { FANOUT_GROUP } from '../redis/keys.ts'
 import { fanOut } from '../store/deliveries.ts'
 import { isUuid } from '../store/ids.ts'
+import { ATTR } from '../telemetry/attributes.ts'
+import { parentOf, startBatchWriteSpan, startProcessSpan, startSendSpan } from '../telemetry/stream-spans.ts'
+import { failSpan, isTracing, traced, traceparentOf } from '../telemetry/tracer.ts'
 import type { StreamEntry } from './stream-consumer.ts'
 
 export function fanoutHandler(deps: { db: Db; redis: RelayRedis; keys: Keys }) {
   const { db, redis, keys } = deps
   return async (entries: StreamEntry[]): Promise<void> => {
     const eventIds = [...new Set(entries.map((e) => e.fields.e).filter((id): id is string => !!id && isUuid(id)))]
-    const deliveryIds = await fanOut(db, eventIds)
-    await enqueueDeliveries(redis, keys, deliveryIds)
-    await redis.xack(keys.events, FANOUT_GROUP, ...entries.map((e) => e.id))
+    if (!isTracing()) {
+      const deliveries = await fanOut(db, eventIds)
+      await enqueueDeliveries(redis, keys, deliveries.map((d) => d.id))
+      await redis.xack(keys.events, FANOUT_GROUP, ...entries.map((e) => e.id))
+      return
+    }
+    const spans = entries.map((e) => startProcessSpan({
+      streamKey: keys.events,
+      group: FANOUT_GROUP,
+      entryId: e.id,
+      traceparent: e.fields.tp,
+      attributes: e.fields.e ? { [ATTR.eventId]: e.fields.e } : {},
+    }))
+    const byEvent = new Map<string, Span>()
+    entries.forEach((e, i) => {
+      if (e.fields.e && !byEvent.has(e.fields.e)) byEvent.set(e.fields.e, spans[i]!)
+    })
+    try {
+      const write = startBatchWriteSpan({ operation: 'INSERT', table: 'deliveries', serves: spans })
+      const deliveries = await traced(write, () => fanOut(db, eventIds))
+      const sends = deliveries.map((d) => {
+        const parent = byEvent.get(d.event_id)
+        return parent && startSendSpan(parentOf(parent), keys.deliveries, { [ATTR.deliveryId]: d.id, [ATTR.eventId]: d.event_id })
+      })
+      try {
+        const entryIds = await enqueueTracedDeliveries(redis, keys, deliveries.map((d, i) => ({ id: d.id, traceparent: traceparentOf(sends[i]) })))
+        sends.forEach((s, i) => s?.setAttribute(ATTR.messagingMessageId, entryIds[i]!))
+      } catch (err) {
+        for (const s of sends) failSpan(s, err)
+        throw err
+      } finally {
+        for (const s of sends) s?.end()
+      }
+      await redis.xack(keys.events, FANOUT_GROUP, ...entries.map((e) => e.id))
+    } catch (err) {
+      for (const s of spans) failSpan(s, err)
+      throw err
+    } finally {
+      for (const s of spans) s.end()
+    }
   }
 }
