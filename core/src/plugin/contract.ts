@@ -219,5 +219,5 @@ export type PluginManifest = ActionManifest | LifecycleManifest
 export function defineLifecycle(
   manifest: Omit<LifecycleManifest, 'apiVersion' | 'kind'> & { apiVersion?: number },
 ): LifecycleManifest {
-  return { apiVersion: PLUGIN_API_VERSION, ...manifest, kind: 'lifecycle' }
+  return { ...manifest, apiVersion: manifest.apiVersion ?? PLUGIN_API_VERSION, kind: 'lifecycle' }
 }

@@ -3,6 +3,8 @@
  * explicit list (built-ins plus RELAY_PLUGINS, never a directory scan), checks them,
  * and owns what the core does with a plugin's config: validation against its TypeBox
  * schema, sealing its secret fields at rest, and masking them in API responses.
+ * Action and lifecycle plugins share one namespace: a name taken by either kind fails
+ * a second registration at boot.
  */
 import { pathToFileURL } from 'node:url'
 import { isAbsolute, resolve } from 'node:path'
@@ -10,7 +12,7 @@ import Compile from 'typebox/compile'
 import type { Validator } from 'typebox/compile'
 import { Errors } from '../errors.ts'
 import type { SecretBox } from '../secrets/secret-box.ts'
-import { SUPPORTED_PLUGIN_API_VERSIONS, type ActionManifest } from './contract.ts'
+import { SUPPORTED_PLUGIN_API_VERSIONS, type ActionManifest, type LifecycleManifest, type PluginManifest } from './contract.ts'
 
 export const MASK = '********'
 
@@ -35,16 +37,26 @@ export interface PluginInfo {
   package: string
 }
 
+export interface LifecyclePluginInfo {
+  name: string
+  version: string
+  title: string
+  description: string | undefined
+  apiVersion: number
+  package: string
+}
+
 export class PluginHost {
   readonly #plugins = new Map<string, Loaded>()
+  readonly #lifecycle = new Map<string, { manifest: LifecycleManifest; from: string }>()
   readonly #box: SecretBox
 
   constructor(box: SecretBox) {
     this.#box = box
   }
 
-  /** Registers a manifest; throws PluginLoadError on a duplicate name or unsupported apiVersion. */
-  register(manifest: ActionManifest, from: string): void {
+  /** Registers a manifest of either kind; throws PluginLoadError on a duplicate name, an unsupported apiVersion or a malformed manifest. */
+  register(manifest: PluginManifest, from: string): void {
     const where = `plugin "${from}"`
     if (!manifest || typeof manifest !== 'object') throw new PluginLoadError(`${where} has no default export manifest`)
     if (typeof manifest.name !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(manifest.name)) {
@@ -55,26 +67,37 @@ export class PluginHost {
         `${where} (${manifest.name}) declares apiVersion ${String(manifest.apiVersion)}; this relay supports ${SUPPORTED_PLUGIN_API_VERSIONS.join(', ')}`,
       )
     }
-    if (typeof manifest.deliver !== 'function') throw new PluginLoadError(`${where} (${manifest.name}) has no deliver() function`)
-    const existing = this.#plugins.get(manifest.name)
+    const existing = this.#plugins.get(manifest.name) ?? this.#lifecycle.get(manifest.name)
     if (existing) throw new PluginLoadError(`two plugins are named "${manifest.name}": ${existing.from} and ${from}`)
-    for (const s of manifest.secrets ?? []) {
-      if (!(s in manifest.config.properties)) throw new PluginLoadError(`${where}: secret field "${s}" is not in its config schema`)
+    const kind: unknown = manifest.kind ?? 'action'
+    if (kind === 'lifecycle') return this.#registerLifecycle(manifest as LifecycleManifest, from, where)
+    if (kind !== 'action') throw new PluginLoadError(`${where} (${manifest.name}) has unknown kind "${String(kind)}"; expected action or lifecycle`)
+    const action = manifest as ActionManifest
+    if (typeof action.deliver !== 'function') throw new PluginLoadError(`${where} (${action.name}) has no deliver() function`)
+    for (const s of action.secrets ?? []) {
+      if (!(s in action.config.properties)) throw new PluginLoadError(`${where}: secret field "${s}" is not in its config schema`)
     }
-    this.#plugins.set(manifest.name, { manifest, validator: Compile(manifest.config), from })
+    this.#plugins.set(action.name, { manifest: action, validator: Compile(action.config), from })
+  }
+
+  #registerLifecycle(manifest: LifecycleManifest, from: string, where: string): void {
+    if (manifest.routes !== undefined && typeof manifest.routes !== 'function') {
+      throw new PluginLoadError(`${where} (${manifest.name}): routes must be a function`)
+    }
+    this.#lifecycle.set(manifest.name, { manifest, from })
   }
 
   /** Imports and registers each package name or path. */
   async load(specs: readonly string[], cwd = process.cwd()): Promise<void> {
     for (const spec of specs) {
       const target = spec.startsWith('.') || isAbsolute(spec) ? pathToFileURL(resolve(cwd, spec)).href : spec
-      let mod: { default?: ActionManifest }
+      let mod: { default?: PluginManifest }
       try {
-        mod = (await import(target)) as { default?: ActionManifest }
+        mod = (await import(target)) as { default?: PluginManifest }
       } catch (err) {
         throw new PluginLoadError(`cannot load plugin "${spec}": ${(err as Error).message}`)
       }
-      this.register(mod.default as ActionManifest, spec)
+      this.register(mod.default as PluginManifest, spec)
     }
   }
 
@@ -88,6 +111,23 @@ export class PluginHost {
     return p
   }
 
+  /** Lifecycle plugins in load order. */
+  lifecycle(): readonly LifecycleManifest[] {
+    return [...this.#lifecycle.values()].map((l) => l.manifest)
+  }
+
+  listLifecycle(): LifecyclePluginInfo[] {
+    return [...this.#lifecycle.values()].map(({ manifest: m, from }) => ({
+      name: m.name,
+      version: m.version,
+      title: m.title,
+      description: m.description,
+      apiVersion: m.apiVersion,
+      package: from,
+    }))
+  }
+
+  /** Action plugins (the ones a subscription can use). */
   list(): PluginInfo[] {
     return [...this.#plugins.values()].map(({ manifest: m, from }) => ({
       name: m.name,
