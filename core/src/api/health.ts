@@ -28,7 +28,9 @@ export async function healthRoutes(app: FastifyInstance, deps: { db: Db; redis: 
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks })
   })
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-    await deps.beforeScrape?.().catch(() => {})
+    // pg_up/redis_up are checked on every scrape too: Prometheus never calls /readyz,
+    // and a gauge never set reads 0, which would fire the dependency-down alerts.
+    await Promise.all([deps.beforeScrape?.().catch(() => {}), checkDependencies(deps.db, deps.redis, deps.metrics)])
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics())
   })
 }
