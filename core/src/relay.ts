@@ -4,6 +4,7 @@
  */
 import pino, { type Logger } from 'pino'
 import type { FastifyInstance } from 'fastify'
+import uiPlugin, { UI_PREFIX } from '@webhook-relay/ui'
 import { buildApp, VERSION } from './api/app.ts'
 import type { Services } from './api/services.ts'
 import type { Config, Role } from './config/config.ts'
@@ -77,6 +78,8 @@ export async function startRelay(o: StartOptions): Promise<Relay> {
     : undefined
   const refreshGauges = gaugeRefresher({ db, redis, keys, metrics })
   const app = await buildApp({ services, metrics, logger: log, ingestor, beforeScrape: refreshGauges })
+  // The admin UI (ui/ workspace) is served wherever the REST API is.
+  if (runsApi) await app.register(uiPlugin, { prefix: UI_PREFIX, services })
 
   let worker: WorkerHandle | null = null
   let http: ReturnType<typeof createHttpClient> | null = null

@@ -5,7 +5,7 @@
  * (NODE_ENV unset or 'development') a missing admin token or encryption key is
  * generated and printed instead of refusing to start; in production both are required.
  */
-import { randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import Type, { type Static } from 'typebox'
 import Value from 'typebox/value'
 import { parseDuration, parseDurationList } from './duration.ts'
@@ -32,6 +32,8 @@ export const EnvSchema = Type.Object({
   RELAY_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'external base URL, used to print ingest URLs' })),
   RELAY_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'bearer token for /api' })),
   RELAY_ENCRYPTION_KEY: Type.Optional(Type.String({ description: '32 random bytes, base64' })),
+  RELAY_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 12, description: 'admin UI sign-in password (the admin token is accepted too)' })),
+  RELAY_SESSION_SECRET: Type.Optional(Type.String({ minLength: 32, description: 'signs admin UI session cookies; derived from the admin token when unset' })),
   RELAY_PLUGINS: Type.String({ default: '', description: 'extra plugin packages or paths, comma-separated' }),
   RELAY_ROLE: Type.Optional(Role),
   RELAY_EGRESS_ALLOW: Type.String({ default: '', description: 'CIDRs exempt from the SSRF guard, comma-separated' }),
@@ -64,6 +66,10 @@ export interface Config {
   readonly host: string
   readonly publicUrl: string | undefined
   readonly adminToken: string
+  /** Admin UI password; when unset the UI accepts only the admin token. */
+  readonly adminPassword: string | undefined
+  /** Key for the admin UI's signed session and CSRF cookies. */
+  readonly sessionSecret: string
   readonly encryptionKey: Buffer
   readonly plugins: readonly string[]
   readonly role: Role | undefined
@@ -155,6 +161,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST,
     publicUrl: env.RELAY_PUBLIC_URL?.replace(/\/$/, ''),
     adminToken,
+    adminPassword: env.RELAY_ADMIN_PASSWORD,
+    // Derived rather than random, so every api replica accepts the same sessions.
+    sessionSecret: env.RELAY_SESSION_SECRET ?? createHmac('sha256', adminToken).update('webhook-relay ui session v1').digest('base64url'),
     encryptionKey,
     plugins: splitList(env.RELAY_PLUGINS),
     role: env.RELAY_ROLE,

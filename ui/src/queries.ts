@@ -1,0 +1,172 @@
+/**
+ * Reads the pages need that the REST API does not offer: the overview's counters, the
+ * event log with filters (without loading bodies), and the dead-letter list. Every list
+ * uses keyset paging on an indexed order, never OFFSET, so page N costs what page 1 does.
+ */
+import { sql } from 'slonik'
+import Type, { type Static } from 'typebox'
+import { row, type Services } from './core.ts'
+
+export const PAGE_SIZE = 50
+const RECENT_FAILURES = 10
+
+type Db = Services['db']
+
+/**
+ * The smallest UUIDv7 of a millisecond: event ids are UUIDv7, so "received after t" is
+ * a primary-key range scan instead of a full scan of the events table.
+ */
+export function uuidV7Floor(ms: number): string {
+  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7000-8000-000000000000`
+}
+
+const Counts = row(
+  Type.Object({
+    events_5m: Type.Integer(),
+    events_1h: Type.Integer(),
+    succeeded_1h: Type.Integer(),
+    failed_1h: Type.Integer(),
+    retrying: Type.Integer(),
+    dead_letters: Type.Integer(),
+  }),
+)
+
+const Failure = Type.Object({
+  id: Type.String(),
+  status: Type.String(),
+  last_error: Type.Union([Type.Null(), Type.String()]),
+  updated_at: Type.Number(),
+  attempt_count: Type.Integer(),
+  action: Type.String(),
+  source_name: Type.String(),
+})
+export type Failure = Static<typeof Failure>
+const FAILURE = row(Failure)
+
+export async function overview(s: Services, now = Date.now()) {
+  const hourAgo = uuidV7Floor(now - 3600_000)
+  const fiveAgo = uuidV7Floor(now - 300_000)
+  // Deliveries created by fan-out have random (v4) ids, so these use (status, created_at).
+  const [counts, failures, scheduled] = await Promise.all([
+    s.db.one(sql.type(Counts)`SELECT
+      (SELECT count(*) FROM events WHERE id >= ${fiveAgo}::uuid)::int AS events_5m,
+      (SELECT count(*) FROM events WHERE id >= ${hourAgo}::uuid)::int AS events_1h,
+      (SELECT count(*) FROM deliveries WHERE status = 'succeeded' AND created_at > now() - interval '1 hour')::int AS succeeded_1h,
+      (SELECT count(*) FROM deliveries WHERE status IN ('dead', 'retrying') AND created_at > now() - interval '1 hour')::int AS failed_1h,
+      (SELECT count(*) FROM deliveries WHERE status = 'retrying')::int AS retrying,
+      (SELECT count(*) FROM dead_letters)::int AS dead_letters`),
+    s.db.any(sql.type(FAILURE)`SELECT d.id, d.status, d.last_error, d.updated_at, d.attempt_count, sub.action, src.name AS source_name
+      FROM deliveries d JOIN subscriptions sub ON sub.id = d.subscription_id JOIN sources src ON src.id = sub.source_id
+      WHERE d.status IN ('dead', 'retrying') ORDER BY d.created_at DESC LIMIT ${RECENT_FAILURES}`),
+    s.redis.zcard(s.keys.retries).catch(() => null),
+  ])
+  const finished = counts.succeeded_1h + counts.failed_1h
+  return {
+    ...counts,
+    perMinute: Math.round((counts.events_5m / 5) * 10) / 10,
+    successRate: finished === 0 ? null : Math.round((counts.succeeded_1h / finished) * 1000) / 10,
+    retryScheduled: scheduled,
+    failures,
+  }
+}
+
+const LogRow = Type.Object({
+  id: Type.String(),
+  received_at: Type.Number(),
+  content_type: Type.Union([Type.Null(), Type.String()]),
+  idempotency_key: Type.Union([Type.Null(), Type.String()]),
+  fanout_status: Type.String(),
+  size: Type.Integer(),
+  head: Type.Unsafe<Buffer>({}),
+  delivered: Type.Integer(),
+  failing: Type.Integer(),
+})
+export type LogRow = Static<typeof LogRow>
+const LOG_ROW = row(LogRow)
+
+export const EVENT_STATUSES = ['recorded', 'pending', 'done', 'failing'] as const
+
+export interface EventFilter {
+  sourceId: string
+  before?: string
+  after?: string
+  status?: string
+  q?: string
+  since?: number
+  until?: number
+}
+
+/** Newest first by (received_at, id), the events_source_received index. */
+export async function eventLog(db: Db, f: EventFilter, limit = PAGE_SIZE): Promise<readonly LogRow[]> {
+  const conds = [
+    sql.fragment`e.source_id = ${f.sourceId}`,
+    f.before ? sql.fragment`(e.received_at, e.id) < (SELECT received_at, id FROM events WHERE id = ${f.before})` : null,
+    f.after ? sql.fragment`(e.received_at, e.id) > (SELECT received_at, id FROM events WHERE id = ${f.after})` : null,
+    f.status === 'failing'
+      ? sql.fragment`EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status IN ('dead', 'retrying'))`
+      : f.status
+        ? sql.fragment`e.fanout_status = ${f.status}`
+        : null,
+    // Bytes, not text: a body need not be valid UTF-8.
+    f.q ? sql.fragment`(position(convert_to(${f.q}, 'UTF8') in e.body) > 0 OR e.idempotency_key = ${f.q} OR e.id::text = ${f.q})` : null,
+    f.since !== undefined ? sql.fragment`e.received_at >= to_timestamp(${f.since / 1000})` : null,
+    f.until !== undefined ? sql.fragment`e.received_at < to_timestamp(${f.until / 1000})` : null,
+  ].filter((c) => c !== null)
+  return db.any(sql.type(LOG_ROW)`
+    SELECT e.id, e.received_at, e.content_type, e.idempotency_key, e.fanout_status, octet_length(e.body)::int AS size,
+      substring(e.body from 1 for 160) AS head,
+      (SELECT count(*) FROM deliveries d WHERE d.event_id = e.id AND d.status = 'succeeded')::int AS delivered,
+      (SELECT count(*) FROM deliveries d WHERE d.event_id = e.id AND d.status IN ('dead', 'retrying'))::int AS failing
+    FROM events e WHERE ${sql.join(conds, sql.fragment` AND `)}
+    ORDER BY e.received_at DESC, e.id DESC LIMIT ${limit}`)
+}
+
+const DeadLetter = Type.Object({
+  delivery_id: Type.String(),
+  reason: Type.String(),
+  last_error: Type.Union([Type.Null(), Type.String()]),
+  created_at: Type.Number(),
+  event_id: Type.String(),
+  subscription_id: Type.String(),
+  attempt_count: Type.Integer(),
+  action: Type.String(),
+  source_id: Type.String(),
+  source_name: Type.String(),
+})
+export type DeadLetter = Static<typeof DeadLetter>
+const DEAD_LETTER = row(DeadLetter)
+
+export async function deadLetters(
+  db: Db,
+  f: { sourceId?: string; reason?: string; before?: string },
+  limit = PAGE_SIZE,
+): Promise<readonly DeadLetter[]> {
+  const conds = [
+    f.sourceId ? sql.fragment`sub.source_id = ${f.sourceId}` : null,
+    f.reason ? sql.fragment`dl.reason = ${f.reason}` : null,
+    f.before ? sql.fragment`(dl.created_at, dl.delivery_id) < (SELECT created_at, delivery_id FROM dead_letters WHERE delivery_id = ${f.before})` : null,
+  ].filter((c) => c !== null)
+  const where = conds.length ? sql.fragment`WHERE ${sql.join(conds, sql.fragment` AND `)}` : sql.fragment``
+  return db.any(sql.type(DEAD_LETTER)`
+    SELECT dl.delivery_id, dl.reason, dl.last_error, dl.created_at, d.event_id, d.subscription_id, d.attempt_count,
+      sub.action, sub.source_id, src.name AS source_name
+    FROM dead_letters dl JOIN deliveries d ON d.id = dl.delivery_id
+      JOIN subscriptions sub ON sub.id = d.subscription_id JOIN sources src ON src.id = sub.source_id
+    ${where} ORDER BY dl.created_at DESC, dl.delivery_id DESC LIMIT ${limit}`)
+}
+
+/** Discard: the dead letter leaves the queue; the delivery keeps its history and stays dead. */
+export async function discardDeadLetters(db: Db, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0
+  const r = await db.query(sql.unsafe`DELETE FROM dead_letters WHERE delivery_id = ANY(${sql.array(ids, 'uuid')})`)
+  return r.rowCount
+}
+
+const Recent = row(Type.Object({ id: Type.String(), received_at: Type.Number(), slug: Type.String(), size: Type.Integer() }))
+
+/** The latest events of any source, for the script editor's "test against" picker. */
+export async function recentEvents(db: Db, limit = 20) {
+  return db.any(sql.type(Recent)`SELECT e.id, e.received_at, s.slug, octet_length(e.body)::int AS size
+    FROM events e JOIN sources s ON s.id = e.source_id ORDER BY e.id DESC LIMIT ${limit}`)
+}

@@ -1,0 +1,33 @@
+/** Sign-in and sign-out. */
+import type { FastifyInstance } from 'fastify'
+import { page } from '../render.ts'
+import { endSession, hasSession, secretMatches, startSession, UI_PREFIX } from '../session.ts'
+import { field, type RouteOptions } from './context.ts'
+
+/** Only a path inside the UI: an open redirect after sign-in would be a phishing aid. */
+function safeNext(next: unknown): string {
+  return typeof next === 'string' && next.startsWith(`${UI_PREFIX}/`) && !next.startsWith('//') && !next.includes('\\') ? next : `${UI_PREFIX}/`
+}
+
+export async function authRoutes(app: FastifyInstance, { services: s }: RouteOptions): Promise<void> {
+  app.get<{ Querystring: { next?: string } }>('/login', async (req, reply) => {
+    if (hasSession(req)) return reply.redirect(safeNext(req.query.next), 303)
+    return page(req, reply, 'login.njk', { next: safeNext(req.query.next), passwordSet: s.config.adminPassword !== undefined })
+  })
+
+  app.post('/login', async (req, reply) => {
+    const secret = field(req.body, 'secret') ?? ''
+    const next = safeNext(field(req.body, 'next'))
+    if (!secretMatches(secret, [s.config.adminPassword, s.config.adminToken])) {
+      req.log.warn({ ip: req.ip }, 'ui sign-in refused')
+      return page(req, reply, 'login.njk', { next, error: 'That password or token is not correct.', passwordSet: s.config.adminPassword !== undefined }, 401)
+    }
+    startSession(req, reply)
+    return reply.redirect(next, 303)
+  })
+
+  app.post('/logout', async (req, reply) => {
+    endSession(req, reply)
+    return reply.redirect(`${UI_PREFIX}/login`, 303)
+  })
+}

@@ -1,0 +1,53 @@
+/**
+ * The dead-letter queue: list with filters, replay one or many (the delivery becomes due
+ * now with a fresh attempt count and the same webhook-id), or discard (the dead letter
+ * leaves the queue; the delivery and its attempts stay for the record).
+ */
+import type { FastifyInstance } from 'fastify'
+import { enqueueDeliveries, listSources, makeDueNow, withDb } from '../core.ts'
+import { deadLetters, discardDeadLetters, PAGE_SIZE } from '../queries.ts'
+import { page } from '../render.ts'
+import { UI_PREFIX } from '../session.ts'
+import { field, fields, uuidParam, type RouteOptions } from './context.ts'
+
+const REASONS = ['exhausted', 'permanent'] as const
+/** One click replays at most a page; larger batches belong to the API. */
+const MAX_BATCH = 500
+
+export async function deadLetterRoutes(app: FastifyInstance, { services: s }: RouteOptions): Promise<void> {
+  app.get<{ Querystring: { sourceId?: string; reason?: string; before?: string; done?: string; n?: string } }>('/dead-letters', async (req, reply) => {
+    const q = req.query
+    const filter = {
+      sourceId: uuidParam(q.sourceId),
+      reason: (REASONS as readonly string[]).includes(q.reason ?? '') ? q.reason : undefined,
+      before: uuidParam(q.before),
+    }
+    const [rows, sources] = await withDb(() => Promise.all([deadLetters(s.db, filter), listSources(s.db)]))
+    const params = new URLSearchParams(Object.entries({ sourceId: filter.sourceId, reason: filter.reason }).filter(([, v]) => v) as [string, string][])
+    if (rows.length === PAGE_SIZE) params.set('before', rows.at(-1)!.delivery_id)
+    const n = Number(q.n ?? 0)
+    return page(req, reply, 'dead-letters.njk', {
+      nav: 'dead-letters',
+      rows,
+      sources,
+      reasons: REASONS,
+      query: filter,
+      olderUrl: rows.length === PAGE_SIZE ? `${UI_PREFIX}/dead-letters?${params}` : null,
+      flash: q.done === 'replayed' ? `${n} replay${n === 1 ? '' : 's'} queued.` : q.done === 'discarded' ? `${n} dead letter${n === 1 ? '' : 's'} discarded.` : null,
+    })
+  })
+
+  app.post('/dead-letters', async (req, reply) => {
+    const ids = fields(req.body, 'ids').map(uuidParam).filter((x): x is string => x !== undefined).slice(0, MAX_BATCH)
+    const op = field(req.body, 'op')
+    if (ids.length === 0) return reply.redirect(`${UI_PREFIX}/dead-letters`, 303)
+    if (op === 'discard') {
+      const n = await withDb(() => discardDeadLetters(s.db, ids))
+      return reply.redirect(`${UI_PREFIX}/dead-letters?done=discarded&n=${n}`, 303)
+    }
+    const replayed: string[] = []
+    for (const id of ids) if (await withDb(() => makeDueNow(s.db, id, { resetAttempts: true }))) replayed.push(id)
+    await enqueueDeliveries(s.redis, s.keys, replayed).catch(() => {})
+    return reply.redirect(`${UI_PREFIX}/dead-letters?done=replayed&n=${replayed.length}`, 303)
+  })
+}

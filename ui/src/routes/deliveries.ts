@@ -1,0 +1,87 @@
+/** Deliveries: filtered list, detail with the full attempt history, retry now. */
+import type { FastifyInstance } from 'fastify'
+import {
+  attemptView,
+  DELIVERY_STATUSES,
+  enqueueDeliveries,
+  getDelivery,
+  getSource,
+  getSubscription,
+  listAttempts,
+  listDeliveries,
+  listSources,
+  makeDueNow,
+  withDb,
+} from '../core.ts'
+import { PAGE_SIZE } from '../queries.ts'
+import { page } from '../render.ts'
+import { UI_PREFIX } from '../session.ts'
+import { uuidParam, type RouteOptions } from './context.ts'
+
+type ListQuery = { status?: string; sourceId?: string; subscriptionId?: string; before?: string }
+
+/** Pretty-print a JSON body for reading; anything else is shown as stored. */
+function readable(body: string | null, encoding: string | null): string | null {
+  if (body === null || encoding !== 'utf8') return body
+  try {
+    return JSON.stringify(JSON.parse(body), null, 2)
+  } catch {
+    return body
+  }
+}
+
+export async function deliveryRoutes(app: FastifyInstance, { services: s }: RouteOptions): Promise<void> {
+  app.get<{ Querystring: ListQuery }>('/deliveries', async (req, reply) => {
+    const q = req.query
+    const filter = {
+      status: (DELIVERY_STATUSES as readonly string[]).includes(q.status ?? '') ? q.status : undefined,
+      sourceId: uuidParam(q.sourceId),
+      subscriptionId: uuidParam(q.subscriptionId),
+      before: uuidParam(q.before),
+    }
+    const [rows, sources] = await withDb(() => Promise.all([listDeliveries(s.db, { ...filter, limit: PAGE_SIZE }), listSources(s.db)]))
+    const params = new URLSearchParams(Object.entries({ ...filter, before: undefined }).filter(([, v]) => v) as [string, string][])
+    if (rows.length === PAGE_SIZE) params.set('before', rows.at(-1)!.id)
+    const sourceNames = new Map(sources.map((x) => [x.id, x.name]))
+    return page(req, reply, 'deliveries.njk', {
+      nav: 'deliveries',
+      rows: rows.map((r) => ({ ...r, sourceName: sourceNames.get(r.source_id) ?? '' })),
+      sources,
+      statuses: DELIVERY_STATUSES,
+      query: filter,
+      olderUrl: rows.length === PAGE_SIZE ? `${UI_PREFIX}/deliveries?${params}` : null,
+    })
+  })
+
+  app.get<{ Params: { id: string }; Querystring: { replayed?: string; retried?: string } }>('/deliveries/:id', async (req, reply) => {
+    const d = await withDb(() => getDelivery(s.db, req.params.id))
+    const [attempts, sub] = await withDb(() => Promise.all([listAttempts(s.db, d.id), getSubscription(s.db, d.subscription_id)]))
+    const source = await withDb(() => getSource(s.db, d.source_id))
+    return page(req, reply, 'delivery.njk', {
+      nav: 'deliveries',
+      delivery: d,
+      subscription: sub,
+      source,
+      // Newest first: the latest attempt is what a person usually came to see.
+      attempts: attempts.map((a) => {
+        const v = attemptView(a)
+        return {
+          ...v,
+          startedAtMs: a.started_at,
+          requestBody: v.request ? readable(v.request.body, v.request.bodyEncoding) : null,
+          responseBody: v.response ? readable(v.response.body, v.response.bodyEncoding) : null,
+        }
+      }).reverse(),
+      retryable: ['pending', 'retrying', 'dead', 'skipped'].includes(d.status),
+      flash: req.query.replayed ? 'Replay queued: a new delivery of the stored event.' : req.query.retried ? 'Retry queued.' : null,
+    })
+  })
+
+  app.post<{ Params: { id: string } }>('/deliveries/:id/retry', async (req, reply) => {
+    const d = await withDb(() => getDelivery(s.db, req.params.id))
+    const ok = await withDb(() => makeDueNow(s.db, d.id, { resetAttempts: d.status === 'dead' }))
+    if (!ok) return page(req, reply, 'error.njk', { status: 409, message: `This delivery is ${d.status}; only pending, retrying, dead or skipped deliveries can be retried.` }, 409)
+    await enqueueDeliveries(s.redis, s.keys, [d.id]).catch(() => {})
+    return reply.redirect(`${UI_PREFIX}/deliveries/${d.id}?retried=1`, 303)
+  })
+}

@@ -1,0 +1,143 @@
+/**
+ * Subscriptions: the action is picked from the installed plugins and its config form is
+ * drawn from the plugin's schema; errors come back next to the field. The signing secret
+ * is shown once, on the page that answers the create or rotate request.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { TSchema } from 'typebox'
+import {
+  createSubscription,
+  getSource,
+  getSubscription,
+  getTransformVersion,
+  listTransforms,
+  MASK,
+  rotateSigningSecret,
+  updateSubscription,
+  withDb,
+  type SubscriptionRow,
+} from '../core.ts'
+import { page, partial } from '../render.ts'
+import { describeFields, readForm, validate, type FieldErrors } from '../schema-form.ts'
+import { UI_PREFIX } from '../session.ts'
+import { field, uuidParam, type RouteOptions } from './context.ts'
+
+const DESCRIPTION_MAX = 1000
+/** Old secrets keep signing this long after a rotation, so receivers can switch over. */
+export const ROTATION_GRACE_SECONDS = 24 * 3600
+
+type Services = RouteOptions['services']
+
+function configFields(s: Services, action: string, values: Record<string, unknown>, errors: FieldErrors, hasStored: boolean) {
+  const plugin = s.plugins.get(action)
+  if (!plugin) return []
+  return describeFields(plugin.config as TSchema, { prefix: 'config', secrets: plugin.secrets ?? [], values, errors, hasStored })
+}
+
+/**
+ * Reads the config form and validates it against the plugin schema. A masked secret on
+ * an edit means "keep the stored value" and is not validated as text; the core's
+ * prepareConfig swaps the stored value back in and seals new secrets.
+ */
+function readConfig(s: Services, action: string, body: unknown, previous?: Record<string, unknown>) {
+  const plugin = s.plugins.require(action)
+  const { values, errors: parseErrors } = readForm(plugin.config as TSchema, body as Record<string, unknown>, 'config')
+  const kept = (plugin.secrets ?? []).filter((k) => values[k] === MASK && previous && previous[k] !== undefined)
+  const errors: FieldErrors = { ...validate(plugin.config as TSchema, values), ...parseErrors }
+  // The stored value was valid when saved; prepareConfig re-checks the real value below.
+  for (const k of kept) delete errors[k]
+  if (errors[''] === 'the configuration is not valid' && Object.keys(errors).length > 1) delete errors['']
+  if (Object.keys(errors).length) return { values, errors, config: null }
+  try {
+    return { values, errors, config: s.plugins.prepareConfig(action, values, previous) }
+  } catch (err) {
+    return { values, errors: { '': (err as Error).message }, config: null }
+  }
+}
+
+export async function subscriptionRoutes(app: FastifyInstance, { services: s }: RouteOptions): Promise<void> {
+  const actions = () => s.plugins.list().map((p) => ({ name: p.name, title: p.title }))
+  /** Latest version of each script, plus the version a subscription pins if it is older. */
+  const transforms = async (pinned?: string | null) => {
+    const latest = await withDb(() => listTransforms(s.db))
+    if (!pinned || latest.some((t) => t.id === pinned)) return latest
+    return [...latest, await withDb(() => getTransformVersion(s.db, pinned))]
+  }
+
+  const newForm = async (req: FastifyRequest, reply: FastifyReply, sourceId: string, ctx: Record<string, unknown>, status = 200) => {
+    const source = await withDb(() => getSource(s.db, sourceId))
+    return page(req, reply, 'subscription-new.njk', { nav: 'sources', source, actions: actions(), transforms: await transforms(), ...ctx }, status)
+  }
+
+  app.get<{ Params: { id: string }; Querystring: { action?: string } }>('/sources/:id/subscriptions/new', async (req, reply) => {
+    const action = s.plugins.get(req.query.action ?? '') ? req.query.action! : (actions()[0]?.name ?? '')
+    return newForm(req, reply, req.params.id, { action, fields: configFields(s, action, {}, {}, false), enabled: true })
+  })
+
+  app.get<{ Querystring: { action?: string } }>('/subscriptions/config-fields', async (req, reply) => {
+    return partial(req, reply, 'partials/fields.njk', { fields: configFields(s, req.query.action ?? '', {}, {}, false) })
+  })
+
+  app.post<{ Params: { id: string } }>('/sources/:id/subscriptions', async (req, reply) => {
+    const source = await withDb(() => getSource(s.db, req.params.id))
+    const action = field(req.body, 'action') ?? ''
+    const description = field(req.body, 'description')?.trim().slice(0, DESCRIPTION_MAX) || null
+    const transformVersionId = uuidParam(field(req.body, 'transformVersionId')) ?? null
+    const enabled = field(req.body, 'enabled') === 'on'
+    if (!s.plugins.get(action)) {
+      return newForm(req, reply, source.id, { action, fields: [], formError: `Choose an installed action (got "${action}")`, description, enabled }, 422)
+    }
+    const { values, errors, config } = readConfig(s, action, req.body)
+    if (!config) {
+      return newForm(req, reply, source.id, { action, fields: configFields(s, action, values, errors, false), formError: errors[''], description, enabled, transformVersionId }, 422)
+    }
+    const { row, signingSecret } = await withDb(() => createSubscription(s.db, s.box, { sourceId: source.id, action, config, enabled, transformVersionId, description }))
+    reply.header('cache-control', 'no-store')
+    return page(req, reply, 'subscription-secret.njk', { nav: 'sources', source, subscription: row, signingSecret, created: true }, 201)
+  })
+
+  const editPage = async (req: FastifyRequest, reply: FastifyReply, sub: SubscriptionRow, ctx: Record<string, unknown> = {}, status = 200) => {
+    const source = await withDb(() => getSource(s.db, sub.source_id))
+    const masked = s.plugins.maskConfig(sub.action, sub.config)
+    return page(req, reply, 'subscription.njk', {
+      nav: 'sources',
+      source,
+      subscription: sub,
+      plugin: s.plugins.get(sub.action),
+      fields: configFields(s, sub.action, masked, {}, true),
+      transforms: await transforms(sub.transform_version_id),
+      ...ctx,
+    }, status)
+  }
+
+  app.get<{ Params: { id: string }; Querystring: { saved?: string } }>('/subscriptions/:id', async (req, reply) => {
+    const sub = await withDb(() => getSubscription(s.db, req.params.id))
+    return editPage(req, reply, sub, { saved: req.query.saved === '1' })
+  })
+
+  app.post<{ Params: { id: string } }>('/subscriptions/:id', async (req, reply) => {
+    const cur = await withDb(() => getSubscription(s.db, req.params.id))
+    const { values, errors, config } = readConfig(s, cur.action, req.body, cur.config)
+    const description = field(req.body, 'description')?.trim().slice(0, DESCRIPTION_MAX) || null
+    const transformVersionId = uuidParam(field(req.body, 'transformVersionId')) ?? null
+    const enabled = field(req.body, 'enabled') === 'on'
+    if (!config) {
+      return editPage(req, reply, { ...cur, description, transform_version_id: transformVersionId, enabled }, { fields: configFields(s, cur.action, values, errors, true), formError: errors[''] }, 422)
+    }
+    await withDb(() => updateSubscription(s.db, cur.id, { config, enabled, transformVersionId, description }))
+    return reply.redirect(`${UI_PREFIX}/subscriptions/${cur.id}?saved=1`, 303)
+  })
+
+  app.post<{ Params: { id: string } }>('/subscriptions/:id/toggle', async (req, reply) => {
+    const cur = await withDb(() => getSubscription(s.db, req.params.id))
+    await withDb(() => updateSubscription(s.db, cur.id, { config: cur.config, enabled: !cur.enabled, transformVersionId: cur.transform_version_id, description: cur.description }))
+    return reply.redirect(`${UI_PREFIX}/subscriptions/${cur.id}`, 303)
+  })
+
+  app.post<{ Params: { id: string } }>('/subscriptions/:id/rotate', async (req, reply) => {
+    const { row, signingSecret } = await withDb(() => rotateSigningSecret(s.db, s.box, req.params.id, ROTATION_GRACE_SECONDS))
+    const source = await withDb(() => getSource(s.db, row.source_id))
+    reply.header('cache-control', 'no-store')
+    return page(req, reply, 'subscription-secret.njk', { nav: 'sources', source, subscription: row, signingSecret, created: false, graceHours: ROTATION_GRACE_SECONDS / 3600 })
+  })
+}
