@@ -15,7 +15,8 @@ function events(count: number, bad: Record<number, string>) {
 }
 
 t.test('one looping event in a batch times out alone; the others keep their own results', async (t) => {
-  const runner = createTransformRunner({ poolSize: 1 })
+  // Long enough that only the looping event can time out on a busy machine.
+  const runner = createTransformRunner({ poolSize: 1, timeoutMs: 300 })
   t.teardown(() => runner.close())
   const outs = await Promise.all(events(200, { 50: 'loop', 120: 'throw' }).map((e) => runner.run(SCRIPT, e)))
   outs.forEach((out, i) => {
@@ -38,7 +39,7 @@ t.test('a memory bomb in a batch fails alone; the others succeed', async (t) => 
 })
 
 t.test('runs of different scripts interleaved all get their own script\'s result', async (t) => {
-  const runner = createTransformRunner({ poolSize: 2 })
+  const runner = createTransformRunner({ poolSize: 2, timeoutMs: 1000 })
   t.teardown(() => runner.close())
   const scripts = Array.from({ length: 20 }, (_, s) => `function transform(e) { return [${s}, e.body.i] }`)
   const outs = await Promise.all(Array.from({ length: 1000 }, (_, i) =>

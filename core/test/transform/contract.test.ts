@@ -2,7 +2,8 @@ import t from 'tap'
 import { createTransformRunner, eventViewFromPayload } from '../../src/transform/index.ts'
 import type { TransformOutcome } from '../../src/transform/index.ts'
 
-const runner = createTransformRunner()
+// A roomy time budget: these tests are not about timeouts, and CI machines get busy.
+const runner = createTransformRunner({ timeoutMs: 1000 })
 t.teardown(() => runner.close())
 
 const event = eventViewFromPayload({

@@ -2,8 +2,9 @@ import t from 'tap'
 import { createTransformRunner, eventViewFromPayload } from '../../src/transform/index.ts'
 import type { TransformOutcome } from '../../src/transform/index.ts'
 
-// One isolate, so a script's later runs share its context (needed for the import() check).
-const runner = createTransformRunner({ poolSize: 1 })
+// One isolate, so a script's later runs share its context (needed for the import() check),
+// and a roomy time budget, as a busy CI machine must not turn these into timeouts.
+const runner = createTransformRunner({ poolSize: 1, timeoutMs: 1000 })
 t.teardown(() => runner.close())
 const event = eventViewFromPayload({ body: { n: 1 } })
 

@@ -24,7 +24,8 @@ function processAlive(pid: number): boolean {
 }
 
 function newRunner(t: Test, opts: Parameters<typeof createTransformRunner>[0] = {}): TransformRunner {
-  const runner = createTransformRunner(opts)
+  // A roomy time budget unless a test asks otherwise: busy CI machines must not cause timeouts.
+  const runner = createTransformRunner({ timeoutMs: 1000, ...opts })
   t.teardown(() => runner.close())
   return runner
 }
@@ -77,7 +78,8 @@ for (const signal of ['SIGKILL', 'SIGABRT', 'SIGSEGV'] as const) {
 }
 
 t.test('a sandbox process that stops answering is killed and replaced', async (t) => {
-  const runner = newRunner(t)
+  // The default budget keeps the stall detection at its 10 s floor.
+  const runner = newRunner(t, { timeoutMs: 50 })
   await runner.run(ECHO, event)
   const pid = runner.stats().pid as number
   const pending = runner.run(ECHO, event)

@@ -5,7 +5,8 @@ import { createTransformRunner, eventViewFromPayload } from '../../../core/src/t
 const script = readFileSync(new URL('../filter-by-event-type.js', import.meta.url), 'utf8')
 const push = readFileSync(new URL('./fixtures/github-push.json', import.meta.url), 'utf8')
 const stripe = JSON.parse(readFileSync(new URL('./fixtures/stripe-payment-intent-succeeded.json', import.meta.url), 'utf8'))
-const runner = createTransformRunner()
+// A roomy time budget: these tests are not about timeouts, and CI machines get busy.
+const runner = createTransformRunner({ timeoutMs: 1000 })
 t.teardown(() => runner.close())
 
 t.test('a wanted event passes through unchanged', async (t) => {

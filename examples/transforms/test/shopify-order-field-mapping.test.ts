@@ -4,7 +4,8 @@ import { createTransformRunner, eventViewFromPayload } from '../../../core/src/t
 
 const script = readFileSync(new URL('../shopify-order-field-mapping.js', import.meta.url), 'utf8')
 const order = JSON.parse(readFileSync(new URL('./fixtures/shopify-order-create.json', import.meta.url), 'utf8'))
-const runner = createTransformRunner()
+// A roomy time budget: these tests are not about timeouts, and CI machines get busy.
+const runner = createTransformRunner({ timeoutMs: 1000 })
 t.teardown(() => runner.close())
 
 function shopifyEvent(body: object) {

@@ -4,7 +4,8 @@ import { createTransformRunner, eventViewFromPayload } from '../../../core/src/t
 
 const script = readFileSync(new URL('../stripe-payment-to-discord.js', import.meta.url), 'utf8')
 const succeeded = JSON.parse(readFileSync(new URL('./fixtures/stripe-payment-intent-succeeded.json', import.meta.url), 'utf8'))
-const runner = createTransformRunner()
+// A roomy time budget: these tests are not about timeouts, and CI machines get busy.
+const runner = createTransformRunner({ timeoutMs: 1000 })
 t.teardown(() => runner.close())
 
 function stripeEvent(body: object) {
