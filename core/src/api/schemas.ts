@@ -1,6 +1,7 @@
 /** TypeBox schemas of the REST contract's request bodies and parameters. */
 import Type from 'typebox'
 import { VerificationSchema } from '../ingest/verify/index.ts'
+import { DELIVERY_STATUSES } from '../store/deliveries.ts'
 
 export const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
 export const Paging = {
@@ -48,4 +49,5 @@ export const RotateBody = Type.Object(
   { additionalProperties: false },
 )
 export const ReplayBody = Type.Object({ subscriptionId: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
-export const DeliveryStatus = Type.Union(['pending', 'delivering', 'succeeded', 'retrying', 'dead', 'skipped'].map((s) => Type.Literal(s)))
+
+export const DeliveryStatus = Type.Union(DELIVERY_STATUSES.map((s) => Type.Literal(s)))

@@ -9,7 +9,7 @@ import type { Queryable } from '../db/pool.ts'
 import { Errors } from '../errors.ts'
 import { newId, webhookIdFor } from './ids.ts'
 
-export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'retrying', 'dead', 'skipped'] as const
+export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'retrying', 'dead', 'skipped', 'discarded'] as const
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
 
 const FannedOut = row(Type.Object({ id: Type.String(), event_id: Type.String() }))
