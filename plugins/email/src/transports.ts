@@ -1,0 +1,69 @@
+/**
+ * Pooled nodemailer SMTP transports, one per server and account, kept across
+ * deliveries so a busy subscription reuses authenticated connections instead of paying
+ * for TCP, TLS, EHLO and AUTH on every mail.
+ *
+ * Every timeout is explicit: connecting, waiting for the greeting, and socket
+ * inactivity. The inactivity timeout also closes pooled connections that sit idle, so a
+ * quiet relay does not hold SMTP sessions open for ever.
+ *
+ * Nodemailer opens its own sockets: these connections do not pass through the relay's
+ * SSRF guard (see the README). The host comes from the subscription config, which only
+ * the admin-token holder can write.
+ */
+import { createHash } from 'node:crypto'
+import nodemailer, { type Transporter } from 'nodemailer'
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js'
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_PORT, DEFAULT_TIMEOUT_MS, type EmailConfig } from './config.ts'
+
+/** Distinct servers/accounts kept; beyond this the oldest pool is closed. */
+const MAX_TRANSPORTS = 50
+/** Mails per connection before it is recycled (nodemailer's default, made visible). */
+const MAX_MESSAGES_PER_CONNECTION = 100
+
+export type Mailer = Transporter<SMTPPool.SentMessageInfo, SMTPPool.Options>
+const transports = new Map<string, Mailer>()
+
+function cacheKey(config: EmailConfig): string {
+  const { host, port, secure, requireTLS, username, password, timeoutMs, maxConnections } = config
+  // Hashed so the map's keys are not one more in-memory copy of the password.
+  return createHash('sha256').update(JSON.stringify([host, port, secure, requireTLS, username, password, timeoutMs, maxConnections])).digest('hex')
+}
+
+export function transportFor(config: EmailConfig): Mailer {
+  const key = cacheKey(config)
+  const existing = transports.get(key)
+  if (existing) return existing
+  const timeout = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const transport: Mailer = nodemailer.createTransport({
+    pool: true,
+    host: config.host,
+    port: config.port ?? DEFAULT_PORT,
+    secure: config.secure ?? false,
+    requireTLS: config.requireTLS ?? false,
+    ...(config.username && config.password ? { auth: { user: config.username, pass: config.password } } : {}),
+    maxConnections: config.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    maxMessages: MAX_MESSAGES_PER_CONNECTION,
+    connectionTimeout: timeout,
+    greetingTimeout: timeout,
+    socketTimeout: timeout,
+    dnsTimeout: timeout,
+    // Nodemailer logs nothing unless given a logger; the plugin logs outcomes itself.
+    logger: false,
+  })
+  // An idle pooled connection timing out or being dropped by the server is routine; without a listener it would crash the process.
+  transport.on('error', () => {})
+  if (transports.size >= MAX_TRANSPORTS) {
+    const [oldestKey, oldest] = transports.entries().next().value as [string, Mailer]
+    transports.delete(oldestKey)
+    oldest.close()
+  }
+  transports.set(key, transport)
+  return transport
+}
+
+/** Closes every pool (tests, and a worker that wants to exit promptly). */
+export function closeAllTransports(): void {
+  for (const t of transports.values()) t.close()
+  transports.clear()
+}
