@@ -97,7 +97,14 @@ export interface EventFilter {
   until?: number
 }
 
-/** Newest first by (received_at, id), the events_source_received index. */
+/** Text search reads bodies, so it looks at this many newest rows (within the other filters). */
+export const SEARCH_WINDOW = 10_000
+
+/**
+ * Newest first by (received_at, id), the events_source_received index. A text search
+ * cannot use an index (bodies are raw bytes), so it scans at most SEARCH_WINDOW rows:
+ * a page stays fast on any table size, and the time filters reach further back.
+ */
 export async function eventLog(db: Db, f: EventFilter, limit = PAGE_SIZE): Promise<readonly LogRow[]> {
   const conds = [
     sql.fragment`e.source_id = ${f.sourceId}`,
@@ -108,17 +115,19 @@ export async function eventLog(db: Db, f: EventFilter, limit = PAGE_SIZE): Promi
       : f.status
         ? sql.fragment`e.fanout_status = ${f.status}`
         : null,
-    // Bytes, not text: a body need not be valid UTF-8.
-    f.q ? sql.fragment`(position(convert_to(${f.q}, 'UTF8') in e.body) > 0 OR e.idempotency_key = ${f.q} OR e.id::text = ${f.q})` : null,
     f.since !== undefined ? sql.fragment`e.received_at >= to_timestamp(${f.since / 1000})` : null,
     f.until !== undefined ? sql.fragment`e.received_at < to_timestamp(${f.until / 1000})` : null,
   ].filter((c) => c !== null)
+  const window = f.q
+    ? sql.fragment`(SELECT * FROM events e WHERE ${sql.join(conds, sql.fragment` AND `)} ORDER BY e.received_at DESC, e.id DESC LIMIT ${SEARCH_WINDOW}) e
+        WHERE (position(convert_to(${f.q}, 'UTF8') in e.body) > 0 OR e.idempotency_key = ${f.q} OR e.id::text = ${f.q})`
+    : sql.fragment`events e WHERE ${sql.join(conds, sql.fragment` AND `)}`
   return db.any(sql.type(LOG_ROW)`
     SELECT e.id, e.received_at, e.content_type, e.idempotency_key, e.fanout_status, octet_length(e.body)::int AS size,
       substring(e.body from 1 for 160) AS head,
       (SELECT count(*) FROM deliveries d WHERE d.event_id = e.id AND d.status = 'succeeded')::int AS delivered,
       (SELECT count(*) FROM deliveries d WHERE d.event_id = e.id AND d.status IN ('dead', 'retrying'))::int AS failing
-    FROM events e WHERE ${sql.join(conds, sql.fragment` AND `)}
+    FROM ${window}
     ORDER BY e.received_at DESC, e.id DESC LIMIT ${limit}`)
 }
 

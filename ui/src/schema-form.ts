@@ -35,10 +35,11 @@ export type FieldErrors = Record<string, string>
 const props = (schema: Json) => (schema.properties ?? {}) as Record<string, Json>
 const requiredOf = (schema: Json) => new Set((schema.required ?? []) as string[])
 
-/** 'timeoutMs' -> 'Timeout ms'; 'webhookUrl' -> 'Webhook url'. */
+/** 'timeoutMs' -> 'Timeout ms'; 'webhookUrl' -> 'Webhook URL'. */
 function labelOf(name: string): string {
   const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').toLowerCase()
-  return words.charAt(0).toUpperCase() + words.slice(1)
+  const label = words.charAt(0).toUpperCase() + words.slice(1)
+  return label.replace(/\b(url|uri|id|http|smtp|api)\b/gi, (w) => w.toUpperCase())
 }
 
 /** The choices of a union of literals or an enum, or null when the schema is neither. */

@@ -10,7 +10,7 @@ import {
   withDb,
 } from '../core.ts'
 import { hexDump, jsonTree, parseJson, rawText } from '../payload.ts'
-import { EVENT_STATUSES, eventLog, PAGE_SIZE, type EventFilter, type LogRow } from '../queries.ts'
+import { EVENT_STATUSES, eventLog, PAGE_SIZE, SEARCH_WINDOW, type EventFilter, type LogRow } from '../queries.ts'
 import { page, partial } from '../render.ts'
 import { UI_PREFIX } from '../session.ts'
 import { field, uuidParam, type RouteOptions } from './context.ts'
@@ -51,6 +51,7 @@ export async function eventRoutes(app: FastifyInstance, { services: s }: RouteOp
       publicUrl: s.publicUrl,
       rows: rows.map((r) => ({ ...r, preview: preview(r) })),
       query: q,
+      searchWindow: SEARCH_WINDOW,
       statuses: EVENT_STATUSES,
       olderUrl: rows.length === PAGE_SIZE ? `${UI_PREFIX}/sources/${source.id}/events?${params}` : null,
       // Live tail only on the unfiltered first page, where new events belong at the top.

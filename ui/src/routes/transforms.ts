@@ -64,7 +64,7 @@ export async function transformRoutes(app: FastifyInstance, { services: s }: Rou
     nav: 'transforms',
     recent: await withDb(() => recentEvents(s.db)),
     eventId,
-    monaco: { base: `${UI_PREFIX}/static/monaco/vs`, workers: monacoWorkers(`${UI_PREFIX}/static/monaco/vs`), contract: `${UI_PREFIX}/static/app/transform-contract.d.ts` },
+    monaco: { base: `${UI_PREFIX}/static/monaco/vs`, workers: monacoWorkers(`${UI_PREFIX}/static/monaco/vs`), contract: `${UI_PREFIX}/static/app/transform-contract.txt` },
     maxBytes: MAX_SCRIPT_BYTES,
   })
 

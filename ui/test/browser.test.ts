@@ -1,0 +1,216 @@
+// The admin UI in a real browser (Debian's chromium driven by playwright-core) against a
+// whole relay on its own database: sign in, create a source, send a webhook, inspect it,
+// create an http-relay subscription through the generated form (an inline error first),
+// see the delivery succeed, write and test a script in Monaco, replay a dead letter,
+// and the refusals: no session redirects to sign-in, a post without a CSRF token fails.
+// Screenshots go to SCREENSHOT_DIR (default /tmp/ui-screenshots) for a person to look at.
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import t from 'tap'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { createTestEnv, eventually, startSubscriber } from '../../core/src/testing/index.ts'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const SHOTS = process.env.SCREENSHOT_DIR ?? '/tmp/ui-screenshots'
+const PASSWORD = 'correct horse battery staple'
+mkdirSync(SHOTS, { recursive: true })
+
+const env = await createTestEnv('ui_browser')
+t.teardown(() => env.close())
+const relay = await env.start('all', { RELAY_ADMIN_PASSWORD: PASSWORD })
+// /dead answers 400 (a permanent failure) until the test flips it, to make a dead letter.
+let deadPathOk = false
+const sub = await startSubscriber((req) => (req.path === '/dead' && !deadPathOk ? { status: 400, body: 'rejected' } : { status: 200, body: '{"ok":true}' }))
+t.teardown(() => sub.close())
+
+const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+t.teardown(() => browser.close())
+const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
+const page: Page = await context.newPage()
+page.setDefaultTimeout(15_000)
+const problems: string[] = []
+page.on('console', (m) => {
+  // Answers the tests provoke on purpose (wrong password 401, invalid forms 422, the
+  // CSRF refusal 403) are logged by the browser too; everything else is a real problem.
+  if (/status of (401|403|422)/.test(m.text())) return
+  if (m.type() === 'error' || /Content Security Policy|Refused to/i.test(m.text())) problems.push(`${m.text()} ${m.location().url}`)
+})
+page.on('pageerror', (e) => problems.push(e.message))
+
+const ui = (path: string) => `${relay.url}/ui${path}`
+const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
+const send = (slug: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${relay.url}/in/${slug}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } })
+
+let sourceId = ''
+
+t.test('without a session every page sends the browser to sign-in', async (t) => {
+  await page.goto(ui('/deliveries'))
+  t.match(page.url(), /\/ui\/login\?next=%2Fui%2Fdeliveries$/)
+  await shot('01-sign-in')
+  await page.fill('#secret', 'wrong password!')
+  await page.click('button[type=submit]')
+  t.ok(await page.getByRole('alert').textContent().then((x) => /not correct/.test(x ?? '')), 'a wrong password is refused on the page')
+  await page.fill('#secret', PASSWORD)
+  await page.click('button[type=submit]')
+  await page.waitForURL(/\/ui\/deliveries$/)
+  t.pass('signed in with the password and sent back to the page asked for')
+  const session = (await context.cookies()).find((c) => c.name === 'relay_ui_session')
+  t.ok(session?.httpOnly, 'session cookie is httpOnly')
+  t.equal(session?.sameSite, 'Lax')
+})
+
+t.test('create a source; its ingest URL is shown with a copy button', async (t) => {
+  await page.goto(ui('/sources'))
+  t.ok(await page.getByText('No sources yet').isVisible(), 'the empty state says what to do')
+  await page.click('text=New source')
+  await page.fill('[name="source.name"]', 'GitHub')
+  await page.fill('[name="source.slug"]', 'Bad Slug')
+  await page.click('button:has-text("Create source")')
+  t.match(await page.locator('#e-source\\.slug').textContent(), /Slug/, 'an invalid slug is reported next to its field')
+  await page.fill('[name="source.slug"]', 'github')
+  await page.click('button:has-text("Create source")')
+  await page.waitForURL(/\/ui\/sources\/[0-9a-f-]+\?created=1$/)
+  sourceId = /sources\/([0-9a-f-]+)/.exec(page.url())![1]!
+  t.equal(await page.inputValue('#ingest-url'), `${relay.services.publicUrl}/in/github`)
+  t.ok(await page.locator('button.copy').first().isVisible())
+  await shot('02-source')
+})
+
+t.test('a webhook shows up in the event log and the payload inspector', async (t) => {
+  await page.goto(ui(`/sources/${sourceId}/events`))
+  t.ok(await page.locator('#no-events').isVisible(), 'empty log explains how to send one')
+  const res = await send('github', { action: 'opened', pull_request: { number: 42, title: 'Fix <b>bold</b>' } }, { 'x-github-delivery': 'abc-123' })
+  t.equal(res.status, 202)
+  // The live tail polls: the event appears without a reload.
+  await page.locator('#events tbody a').first().waitFor()
+  t.pass('the live tail added the new event')
+  await shot('03-event-log')
+  await page.locator('#events tbody a').first().click()
+  await page.waitForURL(/\/ui\/events\//)
+  const tree = page.locator('#view-tree')
+  t.match(await tree.textContent(), /"pull_request"/)
+  t.match(await tree.textContent(), /"Fix <b>bold<\/b>"/, 'markup in a payload is shown as text')
+  t.equal(await page.locator('#view-tree b').count(), 0, 'and never rendered as HTML')
+  await page.click('#tab-hex')
+  t.match(await page.locator('#view-hex').textContent(), /^00000000 {2}7b 22 61 63/, 'hex view of the raw bytes')
+  await page.click('#tab-headers')
+  t.match(await page.locator('#view-headers').textContent(), /x-github-delivery\s*abc-123/)
+  await page.click('#tab-tree')
+  await shot('04-inspector')
+})
+
+t.test('an http-relay subscription from the generated form, inline error first', async (t) => {
+  await page.goto(ui(`/sources/${sourceId}/subscriptions/new`))
+  await page.selectOption('#f-action', 'http-relay')
+  await page.fill('[name="config.url"]', 'not a url')
+  await page.fill('[name="config.timeoutMs"]', '5')
+  await page.click('button:has-text("Create subscription")')
+  t.match(await page.locator('#e-config\\.url').textContent(), /URL must be a valid URL/)
+  t.match(await page.locator('#e-config\\.timeoutMs').textContent(), /must be >= 100/)
+  await shot('05-subscription-errors')
+  await page.fill('[name="config.url"]', `${sub.url}/hook`)
+  await page.fill('[name="config.timeoutMs"]', '')
+  await page.fill('#f-description', 'CI bot')
+  await page.click('button:has-text("Create subscription")')
+  const secret = await page.inputValue('#signing-secret')
+  t.match(secret, /^whsec_/, 'the signing secret is shown once')
+  await shot('06-signing-secret')
+  await page.click('text=Continue to the subscription')
+  t.notOk((await page.content()).includes(secret), 'and not on the subscription page')
+})
+
+t.test('a delivery succeeds and its detail shows the attempt', async (t) => {
+  t.equal((await send('github', { action: 'closed' })).status, 202)
+  await eventually(() => sub.to('/hook').length === 1, 'the subscriber receives the webhook')
+  await page.goto(ui('/deliveries'))
+  await page.locator('td a.mono').first().click()
+  await eventually(async () => {
+    await page.reload()
+    return (await page.locator('#delivery-status').textContent()) === 'succeeded'
+  }, 'the delivery page shows succeeded')
+  t.match(await page.locator('details.attempt summary').first().textContent(), /HTTP 200/)
+  t.match(await page.locator('details.attempt').first().textContent(), /webhook-signature/, 'request headers are listed')
+  await shot('07-delivery')
+})
+
+t.test('write a script in Monaco, test it against a recorded event, save versions, diff', async (t) => {
+  await page.goto(ui('/transforms/new'))
+  await page.locator('#editor.ready').waitFor()
+  await page.locator('#editor .view-lines').click()
+  await page.keyboard.press('Control+A')
+  await page.keyboard.press('Delete')
+  // One line: Monaco's auto-indent and bracket closing would reshape typed newlines.
+  await page.keyboard.insertText('function transform(event) { console.log("seen", event.source); return { kind: event.body.action, n: 1 } }')
+  t.match(await page.inputValue('#code'), /^function transform\(event\) \{ console\.log/, 'the form field follows the editor')
+  await page.selectOption('#f-event', { index: 1 })
+  await page.click('#run-test')
+  const out = page.locator('#test-output')
+  await out.waitFor()
+  t.match(await out.textContent(), /"kind": "(closed|opened)"/, 'output of the script')
+  t.match(await page.locator('#test-result .logs').textContent(), /\[log\] seen github/, 'captured console lines')
+  await shot('08-script-test')
+
+  // A runtime error names its line (multi-line text set through the editor's API).
+  const setCode = (code: string) => page.evaluate((c) => (globalThis as unknown as { relayEditor: { setValue(v: string): void } }).relayEditor.setValue(c), code)
+  await setCode('function transform(event) {\n  return event.nope.deeper\n}\n')
+  await page.click('#run-test')
+  await page.locator('#test-result [data-line]').waitFor()
+  t.match(await page.locator('#test-result [data-line]').textContent(), /line 2/)
+
+  await page.fill('#f-name', 'shape')
+  await setCode('function transform(event) {\n  return event.body\n}\n')
+  await page.click('button:has-text("Create script")')
+  await page.waitForURL(/\/ui\/transforms\/[0-9a-f-]+\?saved=1$/)
+  await page.locator('#editor.ready').waitFor()
+  await page.locator('#editor .view-lines').click()
+  await page.keyboard.press('Control+End')
+  await page.keyboard.insertText('// v2')
+  await page.click('button:has-text("Save as v2")')
+  await page.waitForURL(/saved=2$/)
+  await page.click('text=Changes in v2')
+  t.match(await page.locator('table.diff tr.add').first().textContent(), /\/\/ v2/, 'the diff shows the added line')
+  await shot('09-script-diff')
+})
+
+t.test('a dead letter is replayed from the queue', async (t) => {
+  await page.goto(ui(`/sources/${sourceId}/subscriptions/new`))
+  await page.fill('[name="config.url"]', `${sub.url}/dead`)
+  await page.click('button:has-text("Create subscription")')
+  await page.inputValue('#signing-secret')
+  t.equal((await send('github', { action: 'reopened' })).status, 202)
+  await eventually(async () => (await env.query('SELECT 1 FROM dead_letters')).length === 1, 'a dead letter')
+  await page.goto(ui('/dead-letters'))
+  t.match(await page.locator('tbody').textContent(), /permanent/)
+  await shot('10-dead-letters')
+  deadPathOk = true
+  await page.check('input[name=ids]')
+  await page.click('button:has-text("Replay selected")')
+  t.match(await page.getByRole('status').textContent(), /1 replay queued/)
+  await eventually(() => sub.to('/dead').length === 2, 'the replayed delivery reaches the receiver')
+  await eventually(async () => (await env.query<{ status: string }>("SELECT status FROM deliveries WHERE status = 'succeeded' AND subscription_id IN (SELECT id FROM subscriptions WHERE config->>'url' LIKE '%/dead')")).length === 1, 'succeeded after replay')
+  await page.goto(ui('/'))
+  await shot('11-overview')
+  await page.goto(ui('/plugins'))
+  await shot('12-plugins')
+})
+
+t.test('a post without the CSRF token is refused, even with a session', async (t) => {
+  const status = await page.evaluate(async (url) => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'source.name=X&source.slug=x&source.mode=active' })
+    return res.status
+  }, ui('/sources'))
+  t.equal(status, 403)
+  t.equal((await env.query("SELECT 1 FROM sources WHERE slug = 'x'")).length, 0, 'nothing was created')
+})
+
+t.test('sign out ends the session', async (t) => {
+  await page.click('button:has-text("Sign out")')
+  await page.waitForURL(/\/ui\/login$/)
+  await page.goto(ui('/sources'))
+  t.match(page.url(), /\/ui\/login/)
+})
+
+t.test('no script errors and no CSP violations on any page', async (t) => {
+  t.same(problems, [])
+})
