@@ -20,12 +20,12 @@ import { requireVegeta } from './src/vegeta.ts'
 
 interface Tunable { env: string; values: string[]; stage: 'ingest' | 'delivery' }
 export const TUNABLES: Record<string, Tunable> = {
-  pool: { env: 'RELAY_PG_POOL_SIZE', values: ['2', '5', '10', '20'], stage: 'ingest' },
-  'batch-max': { env: 'RELAY_INGEST_BATCH_MAX', values: ['16', '64', '256', '1000'], stage: 'ingest' },
-  'batch-wait': { env: 'RELAY_INGEST_BATCH_WAIT_MS', values: ['0', '1', '2', '5'], stage: 'ingest' },
-  'read-count': { env: 'RELAY_STREAM_READ_COUNT', values: ['16', '64', '256', '1024'], stage: 'delivery' },
-  concurrency: { env: 'RELAY_DELIVERY_CONCURRENCY', values: ['16', '64', '128', '512'], stage: 'delivery' },
-  'worker-pool': { env: 'RELAY_PG_POOL_SIZE', values: ['2', '5', '10', '20'], stage: 'delivery' },
+  pool: { env: 'RELAY_PG_POOL_SIZE', values: ['2', '10', '20'], stage: 'ingest' },
+  'batch-max': { env: 'RELAY_INGEST_BATCH_MAX', values: ['16', '256', '1000'], stage: 'ingest' },
+  'batch-wait': { env: 'RELAY_INGEST_BATCH_WAIT_MS', values: ['0', '1', '5'], stage: 'ingest' },
+  'read-count': { env: 'RELAY_STREAM_READ_COUNT', values: ['16', '256', '1024'], stage: 'delivery' },
+  concurrency: { env: 'RELAY_DELIVERY_CONCURRENCY', values: ['16', '128', '512'], stage: 'delivery' },
+  'worker-pool': { env: 'RELAY_PG_POOL_SIZE', values: ['2', '10', '20'], stage: 'delivery' },
 }
 
 const { values, positionals } = parseArgs({
