@@ -165,12 +165,8 @@ export async function deadLetters(
     ${where} ORDER BY dl.created_at DESC, dl.delivery_id DESC LIMIT ${limit}`)
 }
 
-/** Discard: the dead letter leaves the queue; the delivery keeps its history and stays dead. */
-export async function discardDeadLetters(db: Db, ids: readonly string[]): Promise<number> {
-  if (ids.length === 0) return 0
-  const r = await db.query(sql.unsafe`DELETE FROM dead_letters WHERE delivery_id = ANY(${sql.array(ids, 'uuid')})`)
-  return r.rowCount
-}
+/** Discard: the same transition as the dead-letter plugin's API (status discarded, history kept). */
+export { discardDeadLetters } from '@webhook-relay/plugin-dlq/store'
 
 const Recent = row(Type.Object({ id: Type.String(), received_at: Type.Number(), slug: Type.String(), size: Type.Integer() }))
 

@@ -120,14 +120,20 @@ export async function replayDeadLetter(db: DatabasePool, deliveryId: string): Pr
 
 /** Gives up on a dead delivery for good: status discarded, dead letter removed. False when there is no such dead letter. */
 export async function discardDeadLetter(db: DatabasePool, deliveryId: string): Promise<boolean> {
+  return (await discardDeadLetters(db, [deliveryId])) === 1
+}
+
+/** discardDeadLetter for many (the admin UI's bulk action); returns how many were discarded. */
+export async function discardDeadLetters(db: DatabasePool, deliveryIds: readonly string[]): Promise<number> {
+  if (deliveryIds.length === 0) return 0
   const ids = await db.anyFirst(sql.unsafe`
     WITH gone AS (
       DELETE FROM dead_letters dl USING deliveries d
-      WHERE dl.delivery_id = ${deliveryId} AND d.id = dl.delivery_id AND d.status = 'dead'
+      WHERE dl.delivery_id = ANY(${sql.array(deliveryIds, 'uuid')}) AND d.id = dl.delivery_id AND d.status = 'dead'
       RETURNING dl.delivery_id
     )
     UPDATE deliveries SET status = 'discarded', updated_at = now()
     WHERE id IN (SELECT delivery_id FROM gone)
     RETURNING id`)
-  return ids.length === 1
+  return ids.length
 }

@@ -1,7 +1,7 @@
 /**
  * The dead-letter queue: list with filters, replay one or many (the delivery becomes due
  * now with a fresh attempt count and the same webhook-id), or discard (the dead letter
- * leaves the queue; the delivery and its attempts stay for the record).
+ * leaves the queue and the delivery becomes discarded; its attempts stay for the record).
  */
 import type { FastifyInstance } from 'fastify'
 import { enqueueDeliveries, listSources, makeDueNow, withDb } from '../core.ts'
