@@ -54,6 +54,7 @@ export const EnvSchema = Type.Object({
   RELAY_PG_POOL_SIZE: Int(1, 200, 10, 'Postgres connections per process'),
   RELAY_ATTEMPT_BODY_MAX_BYTES: Int(0, 10 * 1024 * 1024, 16 * 1024, 'request/response bodies kept per attempt'),
   RELAY_SHUTDOWN_TIMEOUT_MS: Int(0, 600000, 30000, 'graceful shutdown bound'),
+  RELAY_RETENTION_DAYS: Int(0, 3650, 30, 'days events (with their deliveries and attempts) are kept once finished; 0 keeps them forever'),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
 })
 type Env = Static<typeof EnvSchema>
@@ -93,6 +94,7 @@ export interface Config {
   readonly pgPoolSize: number
   readonly attemptBodyMaxBytes: number
   readonly shutdownTimeoutMs: number
+  readonly retentionDays: number
   readonly logLevel: string
   /** Values generated because they were missing in development; printed at boot. */
   readonly generated: { adminToken?: string; encryptionKey?: string }
@@ -187,6 +189,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     pgPoolSize: env.RELAY_PG_POOL_SIZE,
     attemptBodyMaxBytes: env.RELAY_ATTEMPT_BODY_MAX_BYTES,
     shutdownTimeoutMs: env.RELAY_SHUTDOWN_TIMEOUT_MS,
+    retentionDays: env.RELAY_RETENTION_DAYS,
     logLevel: env.LOG_LEVEL,
     generated,
   }

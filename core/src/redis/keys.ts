@@ -14,7 +14,7 @@
  *                                Redis lost its data (restart without persistence, FLUSHALL)
  *                                and the reconciler re-enqueues everything unfinished.
  *   <prefix>relay:v1:lock:*      Short leases (SET NX PX) so one worker at a time runs the
- *                                mover tick and the reconciler.
+ *                                reconciler and the retention pruning.
  *
  * Postgres is the source of truth; these keys are the fast path and can be rebuilt.
  * The version segment (v1) changes if an entry's shape ever changes incompatibly.
@@ -30,6 +30,7 @@ export interface Keys {
   readonly epoch: string
   readonly moverLock: string
   readonly reconcilerLock: string
+  readonly retentionLock: string
 }
 
 export function keys(prefix = ''): Keys {
@@ -42,5 +43,6 @@ export function keys(prefix = ''): Keys {
     epoch: `${p}epoch`,
     moverLock: `${p}lock:mover`,
     reconcilerLock: `${p}lock:reconciler`,
+    retentionLock: `${p}lock:retention`,
   }
 }

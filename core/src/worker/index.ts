@@ -18,6 +18,7 @@ import type { TransformRunner } from '../transform/types.ts'
 import { DeliverStage } from './deliver.ts'
 import { fanoutHandler } from './fanout.ts'
 import { startReconciler } from './reconciler.ts'
+import { startRetention } from './retention.ts'
 import { startRetryMover } from './retry-mover.ts'
 import { StreamConsumer } from './stream-consumer.ts'
 import { trimAcked } from './stream-info.ts'
@@ -45,6 +46,7 @@ export interface WorkerDeps {
   reconcileIntervalMs: number
   reconcileGraceMs: number
   moverIntervalMs?: number
+  retentionDays: number
 }
 
 export interface WorkerHandle {
@@ -105,6 +107,7 @@ export async function startWorker(d: WorkerDeps): Promise<WorkerHandle> {
   await fanout.start()
   await deliveries.start()
   const mover = startRetryMover({ redis: d.redis, keys: d.keys, log, intervalMs: d.moverIntervalMs })
+  const retention = startRetention({ db: d.db, redis: d.redis, lockKey: d.keys.retentionLock, days: d.retentionDays, log })
   const trimmer = setInterval(() => {
     void trimAcked(d.redis, d.keys.events, FANOUT_GROUP).catch(() => {})
     void trimAcked(d.redis, d.keys.deliveries, DELIVER_GROUP).catch(() => {})
@@ -119,6 +122,7 @@ export async function startWorker(d: WorkerDeps): Promise<WorkerHandle> {
       log.info({ inFlight: deliver.inFlight }, 'worker stopping: no new reads, finishing in-flight deliveries')
       mover.stop()
       reconciler.stop()
+      retention.stop()
       clearInterval(trimmer)
       await Promise.all([fanout.stop(), deliveries.stop()])
       await deliver.drain(graceMs)
