@@ -4,7 +4,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/.tap/**', 'chart/**', 'terraform/**', 'bench-results/**'] },
+  { ignores: ['**/node_modules/**', '**/.tap/**', '**/dist/**', 'chart/**', 'terraform/**', 'bench-results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
