@@ -6,8 +6,9 @@
  * Action and lifecycle plugins share one namespace: a name taken by either kind fails
  * a second registration at boot.
  */
-import { pathToFileURL } from 'node:url'
-import { isAbsolute, resolve } from 'node:path'
+import { registerHooks } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
 import Compile from 'typebox/compile'
 import type { Validator } from 'typebox/compile'
 import { Errors } from '../errors.ts'
@@ -44,6 +45,51 @@ export interface LifecyclePluginInfo {
   description: string | undefined
   apiVersion: number
   package: string
+}
+
+/** Where the fallback resolves package names from: the relay's own installation. */
+const RELAY_DIR = dirname(fileURLToPath(import.meta.url))
+
+/**
+ * The URL `import(spec)` would load if it were written in a module inside `dir` (the
+ * package's `exports` with import conditions, then `main`). Node has no public API for
+ * this yet (import.meta.resolve's parent argument is behind a flag), so a resolve hook
+ * swaps the parent in for this one synchronous call and is removed before it returns.
+ */
+function resolveFrom(spec: string, dir: string): string {
+  const parentURL = pathToFileURL(join(dir, 'relay-plugins.js')).href
+  const hooks = registerHooks({ resolve: (s, context, next) => next(s, s === spec ? { ...context, parentURL } : context) })
+  try {
+    return import.meta.resolve(spec)
+  } finally {
+    hooks.deregister()
+  }
+}
+
+/**
+ * A path (starting with `.` or `/`) is taken relative to `cwd`. A package name is looked
+ * up from `cwd` first, where an operator runs `npm install relay-plugin-x` next to their
+ * deployment, then from the relay's own installation, where the built-ins live.
+ */
+function locatePlugin(spec: string, cwd: string): string {
+  if (spec.startsWith('.') || isAbsolute(spec)) return pathToFileURL(resolve(cwd, spec)).href
+  let fromCwd: Error
+  try {
+    return resolveFrom(spec, cwd)
+  } catch (err) {
+    fromCwd = err as Error
+    // Found but broken (a bad exports map, say): report that rather than look elsewhere.
+    if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw new PluginLoadError(`cannot load plugin "${spec}": ${fromCwd.message}`)
+  }
+  try {
+    return import.meta.resolve(spec)
+  } catch {
+    // A package that is there but misses its entry file (an unbuilt dist/) says so in the first error.
+    const detail = /^Cannot find package/.test(fromCwd.message) ? '' : ` (${fromCwd.message})`
+    throw new PluginLoadError(
+      `cannot load plugin "${spec}": package not found from ${cwd} (its node_modules or a parent's) nor from the relay's installation (${RELAY_DIR})${detail}; run \`npm install ${spec}\` in the directory the relay starts from`,
+    )
+  }
 }
 
 export class PluginHost {
@@ -90,12 +136,12 @@ export class PluginHost {
   /** Imports and registers each package name or path. */
   async load(specs: readonly string[], cwd = process.cwd()): Promise<void> {
     for (const spec of specs) {
-      const target = spec.startsWith('.') || isAbsolute(spec) ? pathToFileURL(resolve(cwd, spec)).href : spec
+      const target = locatePlugin(spec, cwd)
       let mod: { default?: PluginManifest }
       try {
         mod = (await import(target)) as { default?: PluginManifest }
       } catch (err) {
-        throw new PluginLoadError(`cannot load plugin "${spec}": ${(err as Error).message}`)
+        throw new PluginLoadError(`cannot load plugin "${spec}" (${target}): ${(err as Error).message}`)
       }
       this.register(mod.default as PluginManifest, spec)
     }
