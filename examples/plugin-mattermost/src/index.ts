@@ -16,6 +16,10 @@ export { MattermostConfig } from './config.ts'
 export type { MattermostMessage } from './message.ts'
 
 export default defineAction({
+  // Written out, not left to defineAction: defineAction comes from the relay that loads
+  // the plugin (a peer dependency), so its default is always that relay's version and
+  // the host could never tell this plugin was written for another one.
+  apiVersion: 1,
   name: 'mattermost',
   version: '1.0.0',
   title: 'Mattermost message',
