@@ -17,7 +17,8 @@ export const PG_HOST = process.env.LOADTEST_DATABASE_HOST ?? 'postgres://postgre
 export const REDIS_URL = process.env.LOADTEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const RELAY_BIN = fileURLToPath(new URL('../../core/src/bin/relay.ts', import.meta.url))
 const SUBSCRIBER = fileURLToPath(new URL('../subscriber.ts', import.meta.url))
-const READY_TIMEOUT_MS = 30_000
+// Four workers booting beside a test suite on 2 cores took over 30 s once.
+const READY_TIMEOUT_MS = 90_000
 const STOP_GRACE_MS = 3_000
 
 export interface RelayOptions {
