@@ -10,5 +10,5 @@ SUSTAINABLE=${SUSTAINABLE:-100}
 LOADTEST_QUIET_WAIT_S=${FIRST_WAIT_S:-600} node loadtest/run.ts record active active-1k active-100k ramp fanout5 slow flaky burst \
   --rate "$RATE" --seconds 10 --sustainable "$SUSTAINABLE" --burst-seconds 30 --out "$OUT/scenarios"
 LOADTEST_QUIET_WAIT_S=${WAIT_S:-180} node loadtest/run.ts active --rate "${SCALING_RATE:-600}" --seconds 10 --workers 1,2,4 --out "$OUT/scaling"
-LOADTEST_QUIET_WAIT_S=${WAIT_S:-180} node loadtest/sweep.ts pool batch-max batch-wait read-count concurrency worker-pool --seconds 10 \
+LOADTEST_QUIET_WAIT_S=${WAIT_S:-180} node loadtest/sweep.ts ${SWEEPS:-pool batch-max batch-wait read-count concurrency worker-pool} --seconds 10 \
   --ingest-rate "${INGEST_RATE:-1000}" --delivery-rate "${DELIVERY_RATE:-600}" --out "$OUT/sweeps"
