@@ -84,12 +84,13 @@ export async function startRelay(o: StartOptions): Promise<Relay> {
   let worker: WorkerHandle | null = null
   let http: ReturnType<typeof createHttpClient> | null = null
   if (runsWorker) {
-    http = createHttpClient({ allowCidrs: config.egressAllow, requestTimeoutMs: config.deliveryTimeoutMaxMs })
+    http = createHttpClient({ allowCidrs: config.egressAllow, requestTimeoutMs: config.deliveryTimeoutMaxMs, connectionsPerOrigin: config.egressConnections })
     worker = await startWorker({
       db, redis, keys, plugins, box, http, transforms: transformRunner(), metrics, log,
       signer: standardWebhooksSigner,
       retry: config.retry,
       concurrency: config.deliveryConcurrency,
+      subscriptionConcurrency: config.subscriptionConcurrency,
       readCount: config.streamReadCount,
       timeoutMaxMs: config.deliveryTimeoutMaxMs,
       attemptBodyMaxBytes: config.attemptBodyMaxBytes,

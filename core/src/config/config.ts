@@ -44,6 +44,8 @@ export const EnvSchema = Type.Object({
   RELAY_RETRY_AFTER_MAX: Type.String({ default: '24h', description: 'upper clamp for Retry-After' }),
   RELAY_RETRY_MIN: Type.String({ default: '1s', description: 'lower floor for any retry delay' }),
   RELAY_DELIVERY_CONCURRENCY: Int(1, 10000, 128, 'in-flight deliveries per worker process'),
+  RELAY_SUBSCRIPTION_CONCURRENCY: Int(1, 10000, 32, 'in-flight deliveries of one subscription per worker process, so a slow receiver cannot take every slot'),
+  RELAY_EGRESS_CONNECTIONS: Int(1, 10000, 32, 'keep-alive connections per receiver origin'),
   RELAY_DELIVERY_TIMEOUT_MAX_MS: Int(100, 300000, 60000, 'upper bound of a plugin call'),
   RELAY_RECLAIM_IDLE_MS: Int(100, 3600000, 120000, 'idle time after which a dead consumer\'s entries are reclaimed'),
   RELAY_RECONCILE_INTERVAL_MS: Int(100, 3600000, 15000, 'how often the reconciler runs'),
@@ -84,6 +86,8 @@ export interface Config {
     readonly minDelayMs: number
   }
   readonly deliveryConcurrency: number
+  readonly subscriptionConcurrency: number
+  readonly egressConnections: number
   readonly deliveryTimeoutMaxMs: number
   readonly reclaimIdleMs: number
   readonly reconcileIntervalMs: number
@@ -179,6 +183,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       minDelayMs: named('RELAY_RETRY_MIN', () => parseDuration(env.RELAY_RETRY_MIN)) as number,
     },
     deliveryConcurrency: env.RELAY_DELIVERY_CONCURRENCY,
+    subscriptionConcurrency: env.RELAY_SUBSCRIPTION_CONCURRENCY,
+    egressConnections: env.RELAY_EGRESS_CONNECTIONS,
     deliveryTimeoutMaxMs: env.RELAY_DELIVERY_TIMEOUT_MAX_MS,
     reclaimIdleMs: env.RELAY_RECLAIM_IDLE_MS,
     reconcileIntervalMs: env.RELAY_RECONCILE_INTERVAL_MS,

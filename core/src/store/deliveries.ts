@@ -65,6 +65,24 @@ export async function claimDeliveries(db: Queryable, ids: readonly string[], lea
     RETURNING d.id, d.event_id, d.subscription_id, d.webhook_id, d.attempt_count, d.attempt_seq`)
 }
 
+/**
+ * Hands claimed deliveries back without an attempt (their subscription is at its
+ * in-flight cap on this worker): the claim's counters are undone and each is due again
+ * at its given time. The caller puts them in the retry set.
+ */
+export async function deferDeliveries(db: Queryable, due: readonly { id: string; atMs: number }[]): Promise<void> {
+  if (due.length === 0) return
+  await db.query(sql.unsafe`
+    UPDATE deliveries d SET attempt_count = d.attempt_count - 1, attempt_seq = d.attempt_seq - 1,
+      status = CASE WHEN d.attempt_seq - 1 = 0 THEN 'pending' ELSE 'retrying' END,
+      next_attempt_at = u.at, lease_until = NULL, updated_at = now()
+    FROM (VALUES ${sql.join(
+      due.map((x) => sql.fragment`(${x.id}::uuid, to_timestamp(${x.atMs / 1000}))`),
+      sql.fragment`, `,
+    )}) AS u(id, at)
+    WHERE d.id = u.id AND d.status = 'delivering'`)
+}
+
 /** What one attempt produced, ready to store (bodies already truncated, headers masked). */
 export interface AttemptRecord {
   deliveryId: string

@@ -17,7 +17,7 @@ import { scheduleRetries } from '../queue/enqueue.ts'
 import type { RelayRedis } from '../redis/client.ts'
 import { DELIVER_GROUP, type Keys } from '../redis/keys.ts'
 import type { SecretBox } from '../secrets/secret-box.ts'
-import { claimDeliveries, recordAttempts, type AttemptRecord, type ClaimedRow, type DeliveryUpdate } from '../store/deliveries.ts'
+import { claimDeliveries, deferDeliveries, recordAttempts, type AttemptRecord, type ClaimedRow, type DeliveryUpdate } from '../store/deliveries.ts'
 import { getEvents, type EventRow } from '../store/events.ts'
 import { activeSigningSecrets, getSubscription, type SubscriptionRow } from '../store/subscriptions.ts'
 import { getTransformVersion } from '../store/transforms.ts'
@@ -28,6 +28,7 @@ import { isTracing, traced, traceHeadersOf, tracer, withSpan } from '../telemetr
 import type { TransformRunner } from '../transform/types.ts'
 import { GroupCommit } from '../util/group-commit.ts'
 import { attemptRecord } from './attempt-record.ts'
+import { SubscriptionGate } from './subscription-gate.ts'
 import type { StreamEntry } from './stream-consumer.ts'
 
 /** Default plugin call timeout when a subscription's config names none. */
@@ -52,6 +53,8 @@ export interface DeliverDeps {
   retry: RetryPolicy
   timeoutMaxMs: number
   attemptBodyMaxBytes: number
+  /** In-flight deliveries of one subscription, so a slow receiver cannot take every slot. */
+  subscriptionConcurrency: number
 }
 
 interface Finished {
@@ -68,12 +71,14 @@ export class DeliverStage {
   readonly #subs = new Map<string, { row: Promise<SubscriptionRow>; expires: number }>()
   readonly #code = new Map<string, Promise<string>>()
   readonly #inFlight = new Set<Promise<void>>()
+  readonly #gate: SubscriptionGate
   /** Aborted at shutdown after the grace period: in-flight plugin calls give up. */
   readonly #shutdown = new AbortController()
   onIdle: () => void = () => {}
 
   constructor(d: DeliverDeps) {
     this.#d = d
+    this.#gate = new SubscriptionGate(d.subscriptionConcurrency)
     this.#recorder = new GroupCommit({
       maxBatch: RECORD_BATCH_MAX,
       maxWaitMs: RECORD_WAIT_MS,
@@ -85,8 +90,9 @@ export class DeliverStage {
     })
   }
 
+  /** Deliveries running now (what counts against the worker's concurrency). */
   get inFlight(): number {
-    return this.#inFlight.size
+    return this.#gate.running
   }
 
   /** Handles a batch read from the stream; returns once each delivery has started. */
@@ -106,14 +112,44 @@ export class DeliverStage {
     if (stale.length) await redis.xack(keys.deliveries, DELIVER_GROUP, ...stale.map((e) => e.id))
     if (claimed.length === 0) return
 
-    const events = new Map((await getEvents(db, [...new Set(claimed.map((c) => c.event_id))])).map((e) => [e.id, e]))
-    const traceparents = isTracing() ? new Map(entries.map((e) => [e.id, e.fields.tp])) : null
+    // Fairness (subscription-gate.ts): run, wait briefly for a slot, or go back to wait
+    // in the retry set without an attempt counted.
+    const deferred: { id: string; atMs: number; entryIds: string[] }[] = []
+    const deferredPerSubscription = new Map<string, number>()
+    const admitted: { c: ClaimedRow; ready: Promise<void> | null }[] = []
+    const now = Date.now()
     for (const c of claimed) {
+      const k = deferredPerSubscription.get(c.subscription_id) ?? 0
+      const a = this.#gate.admit(c.subscription_id, k)
+      if (a.kind === 'defer') {
+        deferredPerSubscription.set(c.subscription_id, k + 1)
+        deferred.push({ id: c.id, atMs: now + a.afterMs + Math.floor(Math.random() * 100), entryIds: byDelivery.get(c.id)! })
+      } else admitted.push({ c, ready: a.kind === 'wait' ? a.ready : null })
+    }
+    if (deferred.length) {
+      await deferDeliveries(db, deferred)
+      await scheduleRetries(redis, keys, deferred)
+      await redis.xack(keys.deliveries, DELIVER_GROUP, ...deferred.flatMap((x) => x.entryIds))
+    }
+    if (admitted.length === 0) return
+
+    const events = new Map((await getEvents(db, [...new Set(admitted.map((x) => x.c.event_id))])).map((e) => [e.id, e]))
+    const traceparents = isTracing() ? new Map(entries.map((e) => [e.id, e.fields.tp])) : null
+    for (const { c, ready } of admitted) {
       const entryIds = byDelivery.get(c.id)!
       // Extra entries for one delivery in one batch: ack all but the one we run with.
       if (entryIds.length > 1) await redis.xack(keys.deliveries, DELIVER_GROUP, ...entryIds.slice(1))
-      const span = traceparents ? this.#startSpan(c, entryIds[0]!, traceparents.get(entryIds[0]!), events.get(c.event_id)) : undefined
-      const p = this.#deliverOne(c, entryIds[0]!, events.get(c.event_id), span).finally(() => {
+      const run = async () => {
+        if (ready) await ready
+        const span = traceparents ? this.#startSpan(c, entryIds[0]!, traceparents.get(entryIds[0]!), events.get(c.event_id)) : undefined
+        const started = Date.now()
+        try {
+          await this.#deliverOne(c, entryIds[0]!, events.get(c.event_id), span)
+        } finally {
+          this.#gate.release(c.subscription_id, Date.now() - started)
+        }
+      }
+      const p = run().finally(() => {
         this.#inFlight.delete(p)
         this.onIdle()
       })

@@ -39,6 +39,7 @@ export interface WorkerDeps {
   log: Logger
   retry: RetryPolicy
   concurrency: number
+  subscriptionConcurrency: number
   readCount: number
   timeoutMaxMs: number
   attemptBodyMaxBytes: number

@@ -1,0 +1,30 @@
+// A slow receiver must not starve a fast one: past its per-subscription cap a
+// subscription's deliveries wait (no attempt counted) while others keep flowing.
+import t from 'tap'
+import { createTestEnv, eventually, startSubscriber } from '../../src/testing/index.ts'
+
+const env = await createTestEnv('fairness', { RELAY_SUBSCRIPTION_CONCURRENCY: '4', RELAY_DELIVERY_CONCURRENCY: '16', RELAY_DELIVERY_TIMEOUT_MAX_MS: '5000' })
+t.teardown(() => env.close())
+const relay = await env.start('all')
+const sub = await startSubscriber((req) => (req.path === '/slow' ? { delayMs: 1000 } : {}))
+t.teardown(() => sub.close())
+
+t.test('the fast subscription gets through while the slow one is saturated', async (t) => {
+  const slow = (await relay.api('/api/v1/sources', { body: { name: 'slow', slug: 'slow' } })).body
+  const fast = (await relay.api('/api/v1/sources', { body: { name: 'fast', slug: 'fast' } })).body
+  await relay.api('/api/v1/subscriptions', { body: { sourceId: slow.id, action: 'http-relay', config: { url: `${sub.url}/slow` } } })
+  await relay.api('/api/v1/subscriptions', { body: { sourceId: fast.id, action: 'http-relay', config: { url: `${sub.url}/fast` } } })
+  const post = (slug: string, i: number) => fetch(`${relay.url}/in/${slug}`, { method: 'POST', body: JSON.stringify({ i }), headers: { 'content-type': 'application/json' } })
+  // 40 slow deliveries would take every one of the 16 slots for seconds without the cap.
+  await Promise.all(Array.from({ length: 40 }, (_, i) => post('slow', i)))
+  await new Promise((r) => setTimeout(r, 300))
+  const started = Date.now()
+  await Promise.all(Array.from({ length: 20 }, (_, i) => post('fast', i)))
+  await eventually(() => sub.to('/fast').length === 20, 'all fast deliveries', 10_000, 20)
+  const fastDone = Date.now() - started
+  t.ok(fastDone < 1500, `20 fast deliveries took ${fastDone} ms while the slow receiver was saturated`)
+  t.ok(sub.to('/slow').length < 40, `the slow one is still working through its backlog (${sub.to('/slow').length}/40)`)
+  await eventually(() => new Set(sub.to('/slow').map((r) => r.body.toString())).size === 40, 'all slow deliveries eventually', 30_000)
+  const attempts = await env.query<{ n: number }>("SELECT max(attempt_count)::int AS n FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id WHERE s.config->>'url' LIKE '%/slow'")
+  t.equal(attempts[0]!.n, 1, 'waiting for a slot is not counted as an attempt')
+})
