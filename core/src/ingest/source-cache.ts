@@ -23,11 +23,17 @@ export interface IngestSource {
 export class SourceCache {
   readonly #db: Db
   readonly #box: SecretBox
-  readonly #entries = new Map<string, { value: Promise<IngestSource | null>; expires: number }>()
+  readonly #entries = new Map<string, { value: Promise<IngestSource | null>; expires: number; settled?: { source: IngestSource | null } }>()
 
   constructor(db: Db, box: SecretBox) {
     this.#db = db
     this.#box = box
+  }
+
+  /** The cached answer without waiting, when there is a fresh one (the ingest fast path). */
+  peek(slug: string): { source: IngestSource | null } | undefined {
+    const hit = this.#entries.get(slug)
+    return hit && hit.expires > Date.now() ? hit.settled : undefined
   }
 
   get(slug: string): Promise<IngestSource | null> {
@@ -35,9 +41,10 @@ export class SourceCache {
     const hit = this.#entries.get(slug)
     if (hit && hit.expires > now) return hit.value
     const value = this.#load(slug)
-    this.#entries.set(slug, { value, expires: now + TTL_MS })
+    const entry: { value: Promise<IngestSource | null>; expires: number; settled?: { source: IngestSource | null } } = { value, expires: now + TTL_MS }
+    this.#entries.set(slug, entry)
     // A failed lookup (database down) must not be cached.
-    value.catch(() => this.#entries.delete(slug))
+    value.then((source) => (entry.settled = { source }), () => this.#entries.delete(slug))
     if (this.#entries.size > 10_000) this.#entries.clear()
     return value
   }

@@ -117,18 +117,18 @@ export interface DeliveryUpdate {
  */
 export async function recordAttempts(db: Queryable, attempts: readonly AttemptRecord[], updates: readonly DeliveryUpdate[]): Promise<void> {
   await db.transaction(async (tx) => {
+    // unnest: one array parameter per column, however many attempts the batch holds.
     if (attempts.length) {
       await tx.query(sql.unsafe`
         INSERT INTO delivery_attempts (delivery_id, number, started_at, duration_ms, outcome, request_url, request_method,
           request_headers, request_body, response_status, response_headers, response_body, error)
-        VALUES ${sql.join(
-          attempts.map(
-            (a) => sql.fragment`(${a.deliveryId}, ${a.number}, to_timestamp(${a.startedAt / 1000}), ${a.durationMs}, ${a.outcome},
-              ${a.requestUrl}, ${a.requestMethod}, ${a.requestHeaders ? sql.jsonb(a.requestHeaders) : null},
-              ${a.requestBody ? sql.binary(a.requestBody) : null}, ${a.responseStatus},
-              ${a.responseHeaders ? sql.jsonb(a.responseHeaders) : null}, ${a.responseBody ? sql.binary(a.responseBody) : null}, ${a.error})`,
-          ),
-          sql.fragment`, `,
+        SELECT * FROM ${sql.unnest(
+          attempts.map((a) => [
+            a.deliveryId, a.number, new Date(a.startedAt).toISOString(), a.durationMs, a.outcome, a.requestUrl, a.requestMethod,
+            a.requestHeaders ? JSON.stringify(a.requestHeaders) : null, a.requestBody, a.responseStatus,
+            a.responseHeaders ? JSON.stringify(a.responseHeaders) : null, a.responseBody, a.error,
+          ]),
+          ['uuid', 'int4', 'timestamptz', 'int4', 'text', 'text', 'text', 'jsonb', 'bytea', 'int4', 'jsonb', 'bytea', 'text'],
         )}
         ON CONFLICT (delivery_id, number) DO NOTHING`)
     }
@@ -137,13 +137,10 @@ export async function recordAttempts(db: Queryable, attempts: readonly AttemptRe
         UPDATE deliveries d SET status = u.status, last_error = u.last_error, dead_reason = u.dead_reason,
           next_attempt_at = COALESCE(u.next_attempt_at, d.next_attempt_at), lease_until = NULL, updated_at = now(),
           completed_at = CASE WHEN u.status IN ('succeeded', 'dead', 'skipped') THEN now() ELSE NULL END
-        FROM (VALUES ${sql.join(
-          updates.map(
-            (u) => sql.fragment`(${u.deliveryId}::uuid, ${u.status}, ${u.lastError},
-              ${u.deadReason}, ${u.nextAttemptAt === null ? null : sql.fragment`to_timestamp(${u.nextAttemptAt / 1000})`}::timestamptz)`,
-          ),
-          sql.fragment`, `,
-        )}) AS u(id, status, last_error, dead_reason, next_attempt_at)
+        FROM ${sql.unnest(
+          updates.map((u) => [u.deliveryId, u.status, u.lastError, u.deadReason, u.nextAttemptAt === null ? null : new Date(u.nextAttemptAt).toISOString()]),
+          ['uuid', 'text', 'text', 'text', 'timestamptz'],
+        )} AS u(id, status, last_error, dead_reason, next_attempt_at)
         WHERE d.id = u.id`)
       const dead = updates.filter((u) => u.status === 'dead')
       if (dead.length) {

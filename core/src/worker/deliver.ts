@@ -36,8 +36,9 @@ export const DEFAULT_DELIVERY_TIMEOUT_MS = 15_000
 /** Subscriptions change rarely; a short cache saves a query per delivery. */
 const SUBSCRIPTION_CACHE_MS = 2_000
 const RECORD_BATCH_MAX = 256
-const RECORD_WAIT_MS = 2
-const RECORD_IN_FLIGHT = 2
+/** Attempts are recorded in batches: up to 10 ms of them, one transaction at a time. */
+const RECORD_WAIT_MS = 10
+const RECORD_IN_FLIGHT = 1
 
 export interface DeliverDeps {
   db: Db
@@ -57,6 +58,8 @@ export interface DeliverDeps {
   subscriptionConcurrency: number
 }
 
+type OpenedSubscription = SubscriptionRow & { openedConfig: Record<string, unknown>; signingSecrets: string[] }
+
 interface Finished {
   entryId: string
   attempt: AttemptRecord
@@ -68,10 +71,12 @@ interface Finished {
 export class DeliverStage {
   readonly #d: DeliverDeps
   readonly #recorder: GroupCommit<Finished, undefined>
-  readonly #subs = new Map<string, { row: Promise<SubscriptionRow>; expires: number }>()
+  readonly #subs = new Map<string, { row: Promise<OpenedSubscription>; expires: number }>()
   readonly #code = new Map<string, Promise<string>>()
   readonly #inFlight = new Set<Promise<void>>()
   readonly #gate: SubscriptionGate
+  /** Attempts handed to the recorder and not yet committed. */
+  #recording = 0
   /** Aborted at shutdown after the grace period: in-flight plugin calls give up. */
   readonly #shutdown = new AbortController()
   onIdle: () => void = () => {}
@@ -90,9 +95,13 @@ export class DeliverStage {
     })
   }
 
-  /** Deliveries running now (what counts against the worker's concurrency). */
+  /**
+   * What counts against the worker's concurrency: deliveries running now, plus attempts
+   * waiting to be committed beyond one batch's worth (so a slow database slows reading
+   * instead of letting finished attempts pile up in memory).
+   */
   get inFlight(): number {
-    return this.#gate.running
+    return this.#gate.running + Math.max(0, this.#recording - RECORD_BATCH_MAX)
   }
 
   /** Handles a batch read from the stream; returns once each delivery has started. */
@@ -218,14 +227,21 @@ export class DeliverStage {
       if (attempt.responseStatus) span.setAttribute(ATTR.httpStatus, attempt.responseStatus)
       if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: error })
     }
-    // If the commit fails the entry stays unacked and is reclaimed; the attempt is retried.
-    await this.#recorder.add({ entryId, attempt, update, labels, receivedAt: event?.received_at ?? startedAt }).catch((err: Error) => {
-      d.log.error({ err: err.message, deliveryId: c.id }, 'recording an attempt failed; the delivery will be reclaimed')
-    })
+    // Recorded by the group commit without holding the delivery's slot: the receiver is
+    // free for the next delivery while the batch commits. The stream entry is acked only
+    // after the commit; if the commit fails it stays unacked and is reclaimed (retried).
+    this.#recording++
+    void this.#recorder
+      .add({ entryId, attempt, update, labels, receivedAt: event?.received_at ?? startedAt })
+      .catch((err: Error) => d.log.error({ err: err.message, deliveryId: c.id }, 'recording an attempt failed; the delivery will be reclaimed'))
+      .finally(() => {
+        this.#recording--
+        this.onIdle()
+      })
     span?.end()
   }
 
-  async #attempt(manifest: ActionManifest, sub: SubscriptionRow, event: EventRow, c: ClaimedRow): Promise<AttemptOutcome> {
+  async #attempt(manifest: ActionManifest, sub: OpenedSubscription, event: EventRow, c: ClaimedRow): Promise<AttemptOutcome> {
     const d = this.#d
     const view = eventView(event)
     let payload: Payload = { body: event.body, contentType: event.content_type ?? 'application/octet-stream', headers: {} }
@@ -247,7 +263,7 @@ export class DeliverStage {
       }
       payload = t.payload
     }
-    const config = d.plugins.openConfig(sub.action, sub.config)
+    const config = sub.openedConfig
     const timeoutMs = Math.min(typeof config.timeoutMs === 'number' ? config.timeoutMs : DEFAULT_DELIVERY_TIMEOUT_MS, d.timeoutMaxMs)
     const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), this.#shutdown.signal])
     // Captured here, inside the attempt's span: the plugin may call it from any callback.
@@ -264,7 +280,7 @@ export class DeliverStage {
           event: view,
           payload,
           config,
-          subscription: { id: sub.id, signingSecrets: activeSigningSecrets(d.box, sub.signing_secrets) },
+          subscription: { id: sub.id, signingSecrets: sub.signingSecrets },
           delivery: { id: c.id, webhookId: c.webhook_id, attempt: c.attempt_count },
           signal,
         },
@@ -296,15 +312,22 @@ export class DeliverStage {
     await pipe.exec()
   }
 
-  #subscription(id: string): Promise<SubscriptionRow> {
+  /** The subscription with its config and signing secrets decrypted, cached briefly. */
+  #subscription(id: string): Promise<OpenedSubscription> {
     const now = Date.now()
     const hit = this.#subs.get(id)
     if (hit && hit.expires > now) return hit.row
-    const row = getSubscription(this.#d.db, id)
+    const row = getSubscription(this.#d.db, id).then((sub) => ({
+      ...sub,
+      openedConfig: this.#d.plugins.openConfig(sub.action, sub.config),
+      // Secrets expire by time: the cache lives 2 s, so a rotation's end is at most that late.
+      signingSecrets: activeSigningSecrets(this.#d.box, sub.signing_secrets),
+    }))
     this.#subs.set(id, { row, expires: now + SUBSCRIPTION_CACHE_MS })
     row.catch(() => this.#subs.delete(id))
     return row
   }
+
 
   #transformCode(versionId: string): Promise<string> {
     let p = this.#code.get(versionId)

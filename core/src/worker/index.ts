@@ -96,7 +96,12 @@ export async function startWorker(d: WorkerDeps): Promise<WorkerHandle> {
     blockMs: BLOCK_MS,
     reclaimIdleMs: d.reclaimIdleMs,
     reclaimIntervalMs: Math.max(250, Math.floor(d.reclaimIdleMs / 2)),
-    capacity: () => d.concurrency - deliver.inFlight,
+    // Read in batches: wait until a quarter of the slots are free (or none is busy), so
+    // claiming, loading and recording cost a few queries per batch, not per delivery.
+    capacity: () => {
+      const free = d.concurrency - deliver.inFlight
+      return free >= Math.min(d.readCount, Math.ceil(d.concurrency / 4)) || deliver.inFlight === 0 ? free : 0
+    },
     handle: deliver.handle,
     log,
   })
