@@ -45,7 +45,7 @@ export const EnvSchema = Type.Object({
   RELAY_RETRY_MIN: Type.String({ default: '1s', description: 'lower floor for any retry delay' }),
   RELAY_DELIVERY_CONCURRENCY: Int(1, 10000, 128, 'in-flight deliveries per worker process'),
   RELAY_SUBSCRIPTION_CONCURRENCY: Int(1, 10000, 64, 'in-flight deliveries of one subscription per worker process, so a slow receiver cannot take every slot'),
-  RELAY_EGRESS_CONNECTIONS: Int(1, 10000, 64, 'keep-alive connections per receiver origin'),
+  RELAY_EGRESS_CONNECTIONS: Int(1, 10000, 256, 'keep-alive connections per receiver origin (above RELAY_SUBSCRIPTION_CONCURRENCY, so subscriptions sharing a host do not queue behind each other)'),
   RELAY_DELIVERY_TIMEOUT_MAX_MS: Int(100, 300000, 60000, 'upper bound of a plugin call'),
   RELAY_RECLAIM_IDLE_MS: Int(100, 3600000, 120000, 'idle time after which a dead consumer\'s entries are reclaimed'),
   RELAY_RECONCILE_INTERVAL_MS: Int(100, 3600000, 15000, 'how often the reconciler runs'),

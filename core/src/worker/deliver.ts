@@ -124,16 +124,12 @@ export class DeliverStage {
     // Fairness (subscription-gate.ts): run, wait briefly for a slot, or go back to wait
     // in the retry set without an attempt counted.
     const deferred: { id: string; atMs: number; entryIds: string[] }[] = []
-    const deferredPerSubscription = new Map<string, number>()
     const admitted: { c: ClaimedRow; ready: Promise<void> | null }[] = []
     const now = Date.now()
     for (const c of claimed) {
-      const k = deferredPerSubscription.get(c.subscription_id) ?? 0
-      const a = this.#gate.admit(c.subscription_id, k)
-      if (a.kind === 'defer') {
-        deferredPerSubscription.set(c.subscription_id, k + 1)
-        deferred.push({ id: c.id, atMs: now + a.afterMs + Math.floor(Math.random() * 100), entryIds: byDelivery.get(c.id)! })
-      } else admitted.push({ c, ready: a.kind === 'wait' ? a.ready : null })
+      const a = this.#gate.admit(c.subscription_id, now)
+      if (a.kind === 'defer') deferred.push({ id: c.id, atMs: now + a.afterMs, entryIds: byDelivery.get(c.id)! })
+      else admitted.push({ c, ready: a.kind === 'wait' ? a.ready : null })
     }
     if (deferred.length) {
       await deferDeliveries(db, deferred)

@@ -2,13 +2,17 @@
  * Per-subscription fairness for one worker: at most `cap` deliveries of a subscription
  * run at once, and at most `cap` more wait here for a slot (they take a slot within
  * milliseconds when the receiver is fast). Beyond that a delivery is handed back to wait
- * in the retry set, due again after about as long as the receiver needs for a round of
- * `cap` deliveries (its recent average duration), so a slow receiver's backlog neither
- * takes every worker slot nor spins. Only running deliveries count against the worker's
- * overall concurrency.
+ * in the retry set, each one due a little later than the one before, spaced at the rate
+ * the receiver actually sustains (cap / its recent average duration). A slow receiver's
+ * backlog so comes back about as fast as it can be sent: it neither takes every worker
+ * slot nor floods the shared stream with entries that would only be handed back again.
+ * Only running deliveries count against the worker's overall concurrency.
  */
 const MIN_DEFER_MS = 100
-const MAX_DEFER_MS = 10_000
+/** Until a receiver has answered once, assume it takes this long. */
+const UNKNOWN_DURATION_MS = 1_000
+/** The furthest ahead one deferral may be scheduled. */
+const MAX_DEFER_MS = 10 * 60_000
 /** Weight of the newest duration in the moving average. */
 const EWMA_ALPHA = 0.2
 
@@ -16,6 +20,8 @@ interface SubscriptionState {
   running: number
   waiting: (() => void)[]
   avgMs: number
+  /** When the last deferred delivery of this subscription is due (ms since epoch). */
+  deferredUntil: number
 }
 
 export type Admission = { kind: 'run' } | { kind: 'wait'; ready: Promise<void> } | { kind: 'defer'; afterMs: number }
@@ -34,8 +40,8 @@ export class SubscriptionGate {
     return this.#running
   }
 
-  /** Decides for one delivery; `deferredSoFar` counts this subscription's deferrals in the current batch. */
-  admit(subscriptionId: string, deferredSoFar: number): Admission {
+  /** Decides for one delivery. */
+  admit(subscriptionId: string, now = Date.now()): Admission {
     const s = this.#state(subscriptionId)
     if (s.running < this.#cap) {
       s.running++
@@ -46,8 +52,10 @@ export class SubscriptionGate {
       const ready = new Promise<void>((resolve) => s.waiting.push(resolve))
       return { kind: 'wait', ready }
     }
-    const rounds = 1 + Math.floor(deferredSoFar / this.#cap)
-    return { kind: 'defer', afterMs: Math.min(MAX_DEFER_MS, Math.max(MIN_DEFER_MS, s.avgMs * rounds)) }
+    // Space deferred deliveries at the receiver's own pace: one per (duration / cap).
+    const spacing = (s.avgMs || UNKNOWN_DURATION_MS) / this.#cap
+    s.deferredUntil = Math.min(Math.max(s.deferredUntil, now + MIN_DEFER_MS) + spacing, now + MAX_DEFER_MS)
+    return { kind: 'defer', afterMs: Math.round(s.deferredUntil - now) }
   }
 
   /** A running delivery finished after `ms`: its slot goes to the next waiting one. */
@@ -62,13 +70,13 @@ export class SubscriptionGate {
     }
     s.running--
     this.#running--
-    if (s.running === 0 && s.waiting.length === 0 && s.avgMs < MIN_DEFER_MS) this.#subs.delete(subscriptionId)
+    if (s.running === 0 && s.waiting.length === 0 && s.deferredUntil < Date.now() && s.avgMs < MIN_DEFER_MS) this.#subs.delete(subscriptionId)
   }
 
   #state(id: string): SubscriptionState {
     let s = this.#subs.get(id)
     if (!s) {
-      s = { running: 0, waiting: [], avgMs: 0 }
+      s = { running: 0, waiting: [], avgMs: 0, deferredUntil: 0 }
       this.#subs.set(id, s)
     }
     return s
