@@ -10,7 +10,7 @@
  */
 const MIN_DEFER_MS = 100
 /** Until a receiver has answered once, assume it takes this long. */
-const UNKNOWN_DURATION_MS = 1_000
+const UNKNOWN_DURATION_MS = 100
 /** The furthest ahead one deferral may be scheduled. */
 const MAX_DEFER_MS = 10 * 60_000
 /** Weight of the newest duration in the moving average. */
