@@ -49,6 +49,11 @@ if (only.length === 0) {
   if ((await run('npx', ['eslint', '.'])) !== 0) failures.push('lint')
 }
 
+// tap compiles its plugin set (package.json "tap.plugin": TypeScript handled by Node
+// itself, not by tap's loader) on demand; a fresh `npm ci` ships the default set, so
+// build it explicitly before running anything.
+if ((await run('npx', ['tap', 'build'])) !== 0) failures.push('tap build')
+
 const files = only.length ? only : ROOTS.flatMap((r) => findTests(r)).sort()
 console.log(`== tests (${files.length} files)`)
 let pass = 0
