@@ -6,9 +6,9 @@
  * ingest rate above what delivery keeps up with, so delivered/s is the delivery ceiling.
  * Writes loadtest/results/sweep-<time>/ and prints a table per tunable.
  *
- * Not swept because not configurable: undici connections per origin (fixed at 32,
- * DEFAULT_CONNECTIONS_PER_ORIGIN in core/src/egress/http-client.ts) and the number of
- * Redis connections (one client plus one blocking reader per stream per process).
+ * Not swept because not configurable: the number of Redis connections (one client plus
+ * one blocking reader per stream per process). Outgoing connections per receiver origin
+ * are RELAY_EGRESS_CONNECTIONS.
  */
 import { appendFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -26,6 +26,7 @@ export const TUNABLES: Record<string, Tunable> = {
   'read-count': { env: 'RELAY_STREAM_READ_COUNT', values: ['16', '256', '1024'], stage: 'delivery' },
   concurrency: { env: 'RELAY_DELIVERY_CONCURRENCY', values: ['16', '128', '512'], stage: 'delivery' },
   'worker-pool': { env: 'RELAY_PG_POOL_SIZE', values: ['2', '10', '20'], stage: 'delivery' },
+  'egress-connections': { env: 'RELAY_EGRESS_CONNECTIONS', values: ['16', '64', '256'], stage: 'delivery' },
 }
 
 const { values, positionals } = parseArgs({
