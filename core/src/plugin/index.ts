@@ -1,2 +1,3 @@
 export * from './contract.ts'
 export * from './http-outcome.ts'
+export * from './redact.ts'

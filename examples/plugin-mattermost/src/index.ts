@@ -4,11 +4,10 @@
  * example of docs/plugins.md: a manifest (name, config schema, secret fields) and one
  * deliver() that does a single attempt and says what happened; the relay does the rest.
  */
-import { classifyHttpError, defineAction, fail } from '@webhook-relay/core/plugin'
+import { classifyHttpError, defineAction, fail, redactWebhookUrl } from '@webhook-relay/core/plugin'
 import { DEFAULT_TIMEOUT_MS, MattermostConfig } from './config.ts'
 import { buildMessage, type MattermostMessage } from './message.ts'
 import { classifyMattermostResponse } from './outcome.ts'
-import { redactWebhookUrl } from './redact.ts'
 
 export const USER_AGENT = 'WebhookRelay/1.0 (+relay-plugin-mattermost)'
 

@@ -7,11 +7,10 @@
  * JSON body, `Retry-After` and `X-RateLimit-Reset-After`; 404 Unknown Webhook (10015)
  * and 400/401/403 fail with Discord's message and code; 5xx retried.
  */
-import { classifyHttpError, classifyHttpResponse, defineAction, fail, retry, type DeliveryResult } from '@webhook-relay/core/plugin'
+import { classifyHttpError, classifyHttpResponse, defineAction, fail, redactWebhookUrl, retry, type DeliveryResult } from '@webhook-relay/core/plugin'
 import { DEFAULT_TIMEOUT_MS, DiscordConfig } from './config.ts'
 import { buildMessage, type DiscordMessage } from './message.ts'
 import { discordRetryAfterMs } from './rate-limit.ts'
-import { redactWebhookUrl } from './redact.ts'
 
 export const USER_AGENT = 'WebhookRelay/1.0 (+discord)'
 

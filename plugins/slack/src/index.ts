@@ -8,10 +8,9 @@
  * Slack's error code in the reason; 410 channel_is_archived fails and disables the
  * subscription; 5xx retried.
  */
-import { classifyHttpError, classifyHttpResponse, defineAction, fail, type DeliveryResult } from '@webhook-relay/core/plugin'
+import { classifyHttpError, classifyHttpResponse, defineAction, fail, redactWebhookUrl, type DeliveryResult } from '@webhook-relay/core/plugin'
 import { DEFAULT_TIMEOUT_MS, SlackConfig } from './config.ts'
 import { buildMessage, type SlackMessage } from './message.ts'
-import { redactWebhookUrl } from './redact.ts'
 
 export const USER_AGENT = 'WebhookRelay/1.0 (+slack)'
 /** Slack answers errors as a short text/html code; anything longer is not one of them. */
