@@ -42,8 +42,6 @@ t.test('npm pack builds the package and ships JS and declarations only', async (
     'package/dist/message.js',
     'package/dist/outcome.d.ts',
     'package/dist/outcome.js',
-    'package/dist/redact.d.ts',
-    'package/dist/redact.js',
     'package/package.json',
   ])
 })
