@@ -56,6 +56,8 @@ export interface DeliverDeps {
   attemptBodyMaxBytes: number
   /** In-flight deliveries of one subscription, so a slow receiver cannot take every slot. */
   subscriptionConcurrency: number
+  /** In-flight deliveries of this worker, shared fairly between busy subscriptions. */
+  concurrency: number
 }
 
 type OpenedSubscription = SubscriptionRow & { openedConfig: Record<string, unknown>; signingSecrets: string[] }
@@ -83,7 +85,7 @@ export class DeliverStage {
 
   constructor(d: DeliverDeps) {
     this.#d = d
-    this.#gate = new SubscriptionGate(d.subscriptionConcurrency)
+    this.#gate = new SubscriptionGate(d.subscriptionConcurrency, d.concurrency)
     this.#recorder = new GroupCommit({
       maxBatch: RECORD_BATCH_MAX,
       maxWaitMs: RECORD_WAIT_MS,

@@ -7,6 +7,11 @@
  * backlog so comes back about as fast as it can be sent: it neither takes every worker
  * slot nor floods the shared stream with entries that would only be handed back again.
  * Only running deliveries count against the worker's overall concurrency.
+ *
+ * The cap is also a fair share: with N subscriptions active on this worker (running or
+ * waiting), none takes a new slot past concurrency / N. Without that, three slow
+ * subscriptions under a cap of 64 each would still fill a worker of 128 (found by the
+ * load test's slow-beside-fast scenario, which has one slow subscription per source).
  */
 const MIN_DEFER_MS = 100
 /** Until a receiver has answered once, assume it takes this long. */
@@ -28,11 +33,20 @@ export type Admission = { kind: 'run' } | { kind: 'wait'; ready: Promise<void> }
 
 export class SubscriptionGate {
   readonly #cap: number
+  readonly #concurrency: number
   readonly #subs = new Map<string, SubscriptionState>()
   #running = 0
 
-  constructor(cap: number) {
+  constructor(cap: number, concurrency: number = Number.POSITIVE_INFINITY) {
     this.#cap = cap
+    this.#concurrency = concurrency
+  }
+
+  /** The cap now: the configured one, or the fair share when many subscriptions are busy. */
+  #capNow(): number {
+    let active = 0
+    for (const s of this.#subs.values()) if (s.running > 0 || s.waiting.length > 0) active++
+    return Math.max(1, Math.min(this.#cap, Math.floor(this.#concurrency / Math.max(1, active))))
   }
 
   /** Deliveries running now, across subscriptions. */
@@ -43,17 +57,18 @@ export class SubscriptionGate {
   /** Decides for one delivery. */
   admit(subscriptionId: string, now = Date.now()): Admission {
     const s = this.#state(subscriptionId)
-    if (s.running < this.#cap) {
+    const cap = this.#capNow()
+    if (s.running < cap) {
       s.running++
       this.#running++
       return { kind: 'run' }
     }
-    if (s.waiting.length < this.#cap) {
+    if (s.waiting.length < cap) {
       const ready = new Promise<void>((resolve) => s.waiting.push(resolve))
       return { kind: 'wait', ready }
     }
     // Space deferred deliveries at the receiver's own pace: one per (duration / cap).
-    const spacing = (s.avgMs || UNKNOWN_DURATION_MS) / this.#cap
+    const spacing = (s.avgMs || UNKNOWN_DURATION_MS) / cap
     s.deferredUntil = Math.min(Math.max(s.deferredUntil, now + MIN_DEFER_MS) + spacing, now + MAX_DEFER_MS)
     return { kind: 'defer', afterMs: Math.round(s.deferredUntil - now) }
   }
@@ -62,14 +77,16 @@ export class SubscriptionGate {
   release(subscriptionId: string, ms: number): void {
     const s = this.#state(subscriptionId)
     s.avgMs = s.avgMs === 0 ? ms : s.avgMs * (1 - EWMA_ALPHA) + ms * EWMA_ALPHA
-    const next = s.waiting.shift()
-    if (next) {
-      // The slot passes on directly: running counts stay the same.
-      next()
-      return
-    }
     s.running--
     this.#running--
+    // The freed slot goes to this subscription's next waiting delivery while it is under
+    // its cap; past it (more subscriptions became busy) the slot is left for others.
+    const cap = this.#capNow()
+    while (s.waiting.length > 0 && s.running < cap) {
+      s.running++
+      this.#running++
+      s.waiting.shift()!()
+    }
     if (s.running === 0 && s.waiting.length === 0 && s.deferredUntil < Date.now() && s.avgMs < MIN_DEFER_MS) this.#subs.delete(subscriptionId)
   }
 
