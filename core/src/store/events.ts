@@ -4,6 +4,7 @@ import Type, { type Static } from 'typebox'
 import { row } from '../db/row.ts'
 import type { Queryable } from '../db/pool.ts'
 import { Errors } from '../errors.ts'
+import type { EventView } from '../plugin/contract.ts'
 
 export interface NewEvent {
   id: string
@@ -96,4 +97,26 @@ export async function listEvents(db: Queryable, opts: { sourceId?: string; befor
   ].filter((c) => c !== null)
   const where = conds.length ? sql.fragment`WHERE ${sql.join(conds, sql.fragment` AND `)}` : sql.fragment``
   return db.any(sql.type(EVENT)`SELECT ${EVENT_COLUMNS} FROM events e JOIN sources s ON s.id = e.source_id ${where} ORDER BY e.id DESC LIMIT ${opts.limit}`)
+}
+
+/** A stored event as plugins and transforms see it: raw bytes, plus the parse when it is JSON. */
+export function toEventView(e: EventRow): EventView {
+  let json: unknown
+  if (!e.content_type || /json/i.test(e.content_type)) {
+    try {
+      json = JSON.parse(e.body.toString('utf8'))
+    } catch {
+      json = undefined
+    }
+  }
+  return {
+    id: e.id,
+    sourceId: e.source_id,
+    sourceSlug: e.source_slug,
+    receivedAt: new Date(e.received_at),
+    contentType: e.content_type,
+    headers: e.headers,
+    body: e.body,
+    json,
+  }
 }

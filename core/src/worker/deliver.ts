@@ -11,14 +11,14 @@ import type { RetryPolicy } from '../delivery/retry-policy.ts'
 import { afterAttempt, type AttemptOutcome } from '../delivery/transitions.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import { statusClass } from '../metrics/metrics.ts'
-import type { ActionContext, ActionManifest, EventView, HttpClient, Payload, Signer } from '../plugin/contract.ts'
+import type { ActionContext, ActionManifest, HttpClient, Payload, Signer } from '../plugin/contract.ts'
 import type { PluginHost } from '../plugin/host.ts'
 import { scheduleRetries } from '../queue/enqueue.ts'
 import type { RelayRedis } from '../redis/client.ts'
 import { DELIVER_GROUP, type Keys } from '../redis/keys.ts'
 import type { SecretBox } from '../secrets/secret-box.ts'
 import { claimDeliveries, deferDeliveries, recordAttempts, type AttemptRecord, type ClaimedRow, type DeliveryUpdate } from '../store/deliveries.ts'
-import { getEvents, type EventRow } from '../store/events.ts'
+import { getEvents, toEventView, type EventRow } from '../store/events.ts'
 import { activeSigningSecrets, getSubscription, type SubscriptionRow } from '../store/subscriptions.ts'
 import { getTransformVersion } from '../store/transforms.ts'
 import { isUuid } from '../store/ids.ts'
@@ -241,7 +241,7 @@ export class DeliverStage {
 
   async #attempt(manifest: ActionManifest, sub: OpenedSubscription, event: EventRow, c: ClaimedRow): Promise<AttemptOutcome> {
     const d = this.#d
-    const view = eventView(event)
+    const view = toEventView(event)
     let payload: Payload = { body: event.body, contentType: event.content_type ?? 'application/octet-stream', headers: {} }
     if (sub.transform_version_id) {
       if (!d.transforms) return { outcome: 'fail', reason: 'transform: this worker has no transform runner' }
@@ -351,23 +351,3 @@ export class DeliverStage {
   }
 }
 
-function eventView(e: EventRow): EventView {
-  let json: unknown
-  if (!e.content_type || /json/i.test(e.content_type)) {
-    try {
-      json = JSON.parse(e.body.toString('utf8'))
-    } catch {
-      json = undefined
-    }
-  }
-  return {
-    id: e.id,
-    sourceId: e.source_id,
-    sourceSlug: e.source_slug,
-    receivedAt: new Date(e.received_at),
-    contentType: e.content_type,
-    headers: e.headers,
-    body: e.body,
-    json,
-  }
-}

@@ -7,9 +7,10 @@ import type { FastifyInstance } from 'fastify'
 import Type, { type Static } from 'typebox'
 import { withDb } from '../../db/pool.ts'
 import type { EventView } from '../../plugin/contract.ts'
-import { getEvent } from '../../store/events.ts'
+import { getEvent, toEventView } from '../../store/events.ts'
 import { newId } from '../../store/ids.ts'
 import { addTransformVersion, createTransform, getTransformVersion, listTransforms, listTransformVersions, type TransformVersionRow } from '../../store/transforms.ts'
+import { eventViewFromPayload } from '../../transform/index.ts'
 import { MAX_SCRIPT_BYTES } from '../../transform/types.ts'
 import { IdParams } from '../schemas.ts'
 import type { Services } from '../services.ts'
@@ -67,27 +68,17 @@ export async function transformRoutes(app: FastifyInstance, s: Services): Promis
     let event: EventView
     if (req.body.eventId) {
       const e = await withDb(() => getEvent(s.db, req.body.eventId!))
-      let json: unknown
-      try {
-        json = !e.content_type || /json/i.test(e.content_type) ? JSON.parse(e.body.toString('utf8')) : undefined
-      } catch {
-        json = undefined
-      }
-      event = { id: e.id, sourceId: e.source_id, sourceSlug: e.source_slug, receivedAt: new Date(e.received_at), contentType: e.content_type, headers: e.headers, body: e.body, json }
+      event = toEventView(e)
     } else {
       const p = req.body.payload ?? { body: {} }
       const isText = typeof p.body === 'string'
-      const raw = Buffer.from(isText ? (p.body as string) : JSON.stringify(p.body ?? null))
-      event = {
+      event = eventViewFromPayload({
         id: newId(),
-        sourceId: '00000000-0000-0000-0000-000000000000',
-        sourceSlug: p.source ?? 'test',
-        receivedAt: new Date(),
+        body: isText ? (p.body as string) : JSON.stringify(p.body ?? null),
+        headers: p.headers,
         contentType: p.contentType ?? (isText ? 'text/plain' : 'application/json'),
-        headers: p.headers ?? {},
-        body: raw,
-        json: isText ? undefined : p.body,
-      }
+        source: p.source,
+      })
     }
     const out = await s.transforms().run(req.body.code, event)
     return {
