@@ -2,6 +2,7 @@
  * Builds the HTTP app without listening (entry points call listen; tests use inject).
  * Role 'api' and 'all' get ingest and the REST API; role 'worker' only health and metrics.
  */
+import { STATUS_CODES } from 'node:http'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -54,7 +55,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const code = err.validation ? 'RELAY_ERR_INVALID_REQUEST' : (err.code ?? 'RELAY_ERR_INTERNAL')
     // Never a stack trace, and no internal message on a 500.
     const message = status === 500 ? 'Internal error; see the relay log' : err.message
-    return reply.code(status).send({ statusCode: status, code, error: reply.raw.statusMessage, message })
+    return reply.code(status).send({ statusCode: status, code, error: STATUS_CODES[status] ?? 'Error', message })
   })
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ statusCode: 404, code: 'RELAY_ERR_ROUTE_NOT_FOUND', error: 'Not Found', message: `No route ${req.method} ${req.url}` }))
 

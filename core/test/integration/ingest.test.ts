@@ -45,8 +45,9 @@ t.test('malformed JSON is accepted as bytes (the relay does not parse at ingest)
 t.test('unknown slug is 404 with a JSON error', async (t) => {
   const res = await post('nope', '{}')
   t.equal(res.status, 404)
-  const body = (await res.json()) as { code: string; message: string }
+  const body = (await res.json()) as { code: string; message: string; error: string }
   t.equal(body.code, 'RELAY_ERR_SOURCE_NOT_FOUND')
+  t.equal(body.error, 'Not Found', 'the documented error shape: statusCode, code, error, message')
   t.notMatch(JSON.stringify(body), /at .*\.ts/, 'no stack trace')
 })
 
