@@ -16,6 +16,7 @@ import { DELIVER_GROUP, FANOUT_GROUP, type Keys } from '../redis/keys.ts'
 import type { SecretBox } from '../secrets/secret-box.ts'
 import type { TransformRunner } from '../transform/types.ts'
 import { DeliverStage } from './deliver.ts'
+import { headroom } from './subscription-gate.ts'
 import { fanoutHandler } from './fanout.ts'
 import { startReconciler } from './reconciler.ts'
 import { startRetention } from './retention.ts'
@@ -96,11 +97,12 @@ export async function startWorker(d: WorkerDeps): Promise<WorkerHandle> {
     blockMs: BLOCK_MS,
     reclaimIdleMs: d.reclaimIdleMs,
     reclaimIntervalMs: Math.max(250, Math.floor(d.reclaimIdleMs / 2)),
-    // Read in batches: wait until a quarter of the slots are free (or none is busy), so
-    // claiming, loading and recording cost a few queries per batch, not per delivery.
+    // Read in batches: wait until the headroom is free (or none is busy), so claiming,
+    // loading and recording cost a few queries per batch, not per delivery. The gate keeps
+    // backed-up subscriptions out of the headroom, so they cannot stop the reading.
     capacity: () => {
       const free = d.concurrency - deliver.inFlight
-      return free >= Math.min(d.readCount, Math.ceil(d.concurrency / 4)) || deliver.inFlight === 0 ? free : 0
+      return free >= Math.min(d.readCount, headroom(d.concurrency)) || deliver.inFlight === 0 ? free : 0
     },
     handle: deliver.handle,
     log,

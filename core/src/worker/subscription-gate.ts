@@ -8,10 +8,14 @@
  * slot nor floods the shared stream with entries that would only be handed back again.
  * Only running deliveries count against the worker's overall concurrency.
  *
- * The cap is also a fair share: with N subscriptions active on this worker (running or
- * waiting), none takes a new slot past concurrency / N. Without that, three slow
- * subscriptions under a cap of 64 each would still fill a worker of 128 (found by the
- * load test's slow-beside-fast scenario, which has one slow subscription per source).
+ * The cap is also a fair share of the worker less its headroom: with N subscriptions
+ * active on this worker (running or waiting), none takes a new slot past
+ * (concurrency - headroom) / N. Without the share, three slow subscriptions under a cap
+ * of 64 each would still fill a worker of 128. Without the headroom they would fill it
+ * too, three shares of 42: a fast subscription is rarely "active" (its deliveries end in
+ * milliseconds), and the reader only reads when `headroom` slots are free, so the fast
+ * receiver's entries sat unread in the stream behind the slow ones (both found by the load
+ * test's slow-beside-fast scenario, which has one slow subscription per source).
  */
 const MIN_DEFER_MS = 100
 /** Until a receiver has answered once, assume it takes this long. */
@@ -20,6 +24,15 @@ const UNKNOWN_DURATION_MS = 100
 const MAX_DEFER_MS = 10 * 60_000
 /** Weight of the newest duration in the moving average. */
 const EWMA_ALPHA = 0.2
+
+/**
+ * Slots never given to backed-up subscriptions: a quarter of the worker. The stream reader
+ * waits for this many free slots before it reads (so a read is a batch, not one entry at a
+ * time); keeping them free of backed-up subscriptions is what lets it always read on.
+ */
+export function headroom(concurrency: number): number {
+  return Number.isFinite(concurrency) ? Math.ceil(concurrency / 4) : 0
+}
 
 interface SubscriptionState {
   running: number
@@ -33,20 +46,21 @@ export type Admission = { kind: 'run' } | { kind: 'wait'; ready: Promise<void> }
 
 export class SubscriptionGate {
   readonly #cap: number
-  readonly #concurrency: number
+  /** The slots shared between busy subscriptions: the worker's less its headroom. */
+  readonly #shared: number
   readonly #subs = new Map<string, SubscriptionState>()
   #running = 0
 
   constructor(cap: number, concurrency: number = Number.POSITIVE_INFINITY) {
     this.#cap = cap
-    this.#concurrency = concurrency
+    this.#shared = Math.max(1, concurrency - headroom(concurrency))
   }
 
-  /** The cap now: the configured one, or the fair share when many subscriptions are busy. */
+  /** The cap now: the configured one, or the fair share of the shared slots when many subscriptions are busy. */
   #capNow(): number {
     let active = 0
     for (const s of this.#subs.values()) if (s.running > 0 || s.waiting.length > 0) active++
-    return Math.max(1, Math.min(this.#cap, Math.floor(this.#concurrency / Math.max(1, active))))
+    return Math.max(1, Math.min(this.#cap, Math.floor(this.#shared / Math.max(1, active))))
   }
 
   /** Deliveries running now, across subscriptions. */
