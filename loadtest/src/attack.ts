@@ -8,8 +8,9 @@
  */
 import { spawnSync } from 'node:child_process'
 import { createReadStream, existsSync, readFileSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
+import { pathToFileURL } from 'node:url'
 import { writeTargets, type TargetSpec } from './targets.ts'
 import type { Vegeta } from './vegeta.ts'
 
@@ -58,10 +59,13 @@ async function acceptedIds(vegeta: Vegeta, files: string[], dir: string): Promis
 }
 
 /** Renders vegeta's HTML plot to PNG with Debian's chromium, if installed. */
-function renderPng(html: string, png: string): boolean {
+export function renderPng(html: string, png: string): boolean {
   const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync)
   if (!chromium) return false
-  const r = spawnSync(chromium, ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--window-size=1200,640', '--virtual-time-budget=5000', `--screenshot=${png}`, `file://${html}`], { stdio: 'ignore', timeout: 60_000 })
+  // Absolute paths: a results directory given as a relative path made `file://loadtest/…`,
+  // which chromium cannot open, and every plot.png was silently missing.
+  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--hide-scrollbars', '--window-size=1200,760', '--virtual-time-budget=5000', `--screenshot=${resolve(png)}`, pathToFileURL(resolve(html)).href]
+  const r = spawnSync(chromium, args, { stdio: 'ignore', timeout: 60_000 })
   return r.status === 0 && existsSync(png)
 }
 

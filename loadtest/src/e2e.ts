@@ -46,6 +46,24 @@ export async function deliveryRows(databaseUrl: string): Promise<DeliveryRow[]> 
   }
 }
 
+/**
+ * Work the relay still has: events not yet fanned out plus deliveries not yet finished.
+ * 0 ends a drain early when some deliveries ended dead (their receiver never answers 2xx).
+ */
+export async function openWork(databaseUrl: string): Promise<number> {
+  const c = new pg.Client({ connectionString: databaseUrl })
+  await c.connect()
+  try {
+    const r = await c.query<{ n: string }>(
+      `SELECT (SELECT count(*) FROM events WHERE fanout_status = 'pending')
+            + (SELECT count(*) FROM deliveries WHERE status IN ('pending', 'delivering', 'retrying')) AS n`,
+    )
+    return Number(r.rows[0]!.n)
+  } finally {
+    await c.end()
+  }
+}
+
 /** Event ids the relay stored (all, or those whose fan-out is still pending). */
 export async function storedEventIds(databaseUrl: string, onlyPendingFanout = false): Promise<Set<string>> {
   const c = new pg.Client({ connectionString: databaseUrl })
