@@ -182,3 +182,13 @@ t.test('dashboards and alert rules are the ones in grafana/, unchanged', async (
   const groups = ruleFiles.flatMap((f) => (parse(readFileSync(`${REPO_ROOT}grafana/alerts/${f}`, 'utf8')) as { groups: unknown[] }).groups)
   t.same(find(manifests, 'PrometheusRule')[0]?.spec?.['groups'], groups, 'PrometheusRule carries every rule group')
 })
+
+t.test('the client address behind the Ingress: trust the ingress controller only, and nothing without it', async (t) => {
+  const trust = (scenario: string, sets: string[] = []) => {
+    const cm = find(render(scenario, sets), 'ConfigMap').find((c) => c.data?.RELAY_TRUST_PROXY !== undefined)
+    return cm?.data?.RELAY_TRUST_PROXY
+  }
+  t.equal(trust('default'), '1', 'with the Ingress: one hop (the sign-in limit counts real clients)')
+  t.equal(trust('no-ingress'), '', 'without it: none (a client could forge X-Forwarded-For)')
+  t.equal(trust('default', ['config.trustProxy=10.0.0.0/8']), '10.0.0.0/8', 'an explicit value wins')
+})

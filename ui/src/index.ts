@@ -14,6 +14,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import cookie from '@fastify/cookie'
 import csrf from '@fastify/csrf-protection'
 import formbody from '@fastify/formbody'
+import rateLimit from '@fastify/rate-limit'
 import fastifyStatic from '@fastify/static'
 import { HTMX_DIR, MONACO_VS_DIR, OWN_STATIC_DIR } from './assets.ts'
 import type { Services } from './core.ts'
@@ -56,6 +57,9 @@ async function uiPlugin(app: FastifyInstance, opts: UiOptions): Promise<void> {
   const s = opts.services
   await app.register(cookie, { secret: s.config.sessionSecret })
   await app.register(formbody, { bodyLimit: FORM_BODY_LIMIT })
+  // Only routes that ask for it (sign-in). Counted in Redis so every api replica shares
+  // one count per client address; if Redis is down, sign-in is not blocked by the limiter.
+  await app.register(rateLimit, { global: false, redis: s.redis, nameSpace: s.keys.signInLimit, skipOnError: true })
   await app.register(csrf, {
     cookieKey: CSRF_COOKIE,
     cookieOpts: { path: UI_PREFIX, httpOnly: true, sameSite: 'lax', signed: true },

@@ -44,6 +44,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     // Ingest URLs carry the slug; 404s and bodies are handled by the routes.
     return503OnClosing: true,
+    // Behind an ingress the peer is the proxy; the sign-in limit and logs need the client.
+    trustProxy: s.config.trustProxy,
     // strictSchema off: TypeBox unions carry defaults inside anyOf, which ajv's strict mode rejects.
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, strictSchema: false } },
   })

@@ -33,6 +33,8 @@ export const EnvSchema = Type.Object({
   RELAY_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'bearer token for /api' })),
   RELAY_ENCRYPTION_KEY: Type.Optional(Type.String({ description: '32 random bytes, base64' })),
   RELAY_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 12, description: 'admin UI sign-in password (the admin token is accepted too)' })),
+  RELAY_UI_SIGN_IN_LIMIT: Int(1, 100000, 10, 'admin UI sign-in attempts per client address per 5 minutes, counted in Redis across api replicas'),
+  RELAY_TRUST_PROXY: Type.String({ default: '', description: "proxies whose X-Forwarded-For gives the client address: 'true' (any), a hop count, or CIDRs comma-separated; empty trusts none" }),
   RELAY_SESSION_SECRET: Type.Optional(Type.String({ minLength: 32, description: 'signs admin UI session cookies; derived from the admin token when unset' })),
   RELAY_PLUGINS: Type.String({ default: '', description: 'extra plugin packages or paths, comma-separated' }),
   RELAY_ROLE: Type.Optional(Role),
@@ -71,6 +73,10 @@ export interface Config {
   readonly adminToken: string
   /** Admin UI password; when unset the UI accepts only the admin token. */
   readonly adminPassword: string | undefined
+  /** Admin UI sign-in attempts per client address per 5 minutes. */
+  readonly uiSignInLimit: number
+  /** Which proxies' X-Forwarded-For to believe for the client address (Fastify trustProxy). */
+  readonly trustProxy: TrustProxy
   /** Key for the admin UI's signed session and CSRF cookies. */
   readonly sessionSecret: string
   readonly encryptionKey: Buffer
@@ -151,7 +157,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr)) throw new ConfigError(`RELAY_EGRESS_ALLOW: "${cidr}" is not a CIDR such as 127.0.0.0/8`)
   }
 
-  const named = (name: string, parse: () => number | number[]) => {
+  const named = <T,>(name: string, parse: () => T): T => {
     try {
       return parse()
     } catch (err) {
@@ -168,6 +174,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: env.RELAY_PUBLIC_URL?.replace(/\/$/, ''),
     adminToken,
     adminPassword: env.RELAY_ADMIN_PASSWORD,
+    uiSignInLimit: env.RELAY_UI_SIGN_IN_LIMIT,
+    trustProxy: named('RELAY_TRUST_PROXY', () => parseTrustProxy(env.RELAY_TRUST_PROXY)),
     // Derived rather than random, so every api replica accepts the same sessions.
     sessionSecret: env.RELAY_SESSION_SECRET ?? createHmac('sha256', adminToken).update('webhook-relay ui session v1').digest('base64url'),
     encryptionKey,
@@ -199,4 +207,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL,
     generated,
   }
+}
+
+/** Fastify's trustProxy: none, any, proxies in these CIDRs, or the nearest N hops. */
+export type TrustProxy = boolean | string[] | ((address: string, hop: number) => boolean)
+
+export function parseTrustProxy(raw: string): TrustProxy {
+  const v = raw.trim()
+  if (v === '' || v === 'false') return false
+  if (v === 'true') return true
+  if (/^\d+$/.test(v)) {
+    // proxy-addr's hop semantics (what Fastify does for a number): trust the nearest N.
+    const hops = Number(v)
+    return (_address, hop) => hop < hops
+  }
+  const cidrs = splitList(v)
+  for (const c of cidrs) if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(c)) throw new Error(`"${c}" is not an address or CIDR (use 'true', a hop count, or CIDRs)`)
+  return cidrs
 }

@@ -15,6 +15,8 @@
  *                                and the reconciler re-enqueues everything unfinished.
  *   <prefix>relay:v1:lock:*      Short leases (SET NX PX) so one worker at a time runs the
  *                                reconciler and the retention pruning.
+ *   <prefix>relay:v1:signin:*    Admin UI sign-in attempt counters per client address
+ *                                (@fastify/rate-limit), shared by every api replica.
  *
  * Postgres is the source of truth; these keys are the fast path and can be rebuilt.
  * The version segment (v1) changes if an entry's shape ever changes incompatibly.
@@ -31,6 +33,8 @@ export interface Keys {
   readonly moverLock: string
   readonly reconcilerLock: string
   readonly retentionLock: string
+  /** Namespace of the sign-in attempt counters (the limiter appends the client address). */
+  readonly signInLimit: string
 }
 
 export function keys(prefix = ''): Keys {
@@ -44,5 +48,6 @@ export function keys(prefix = ''): Keys {
     moverLock: `${p}lock:mover`,
     reconcilerLock: `${p}lock:reconciler`,
     retentionLock: `${p}lock:retention`,
+    signInLimit: `${p}signin:`,
   }
 }

@@ -61,6 +61,8 @@ export async function createTestEnv(name = 'test', baseEnv: Record<string, strin
     RELAY_DELIVERY_TIMEOUT_MAX_MS: '2000',
     RELAY_SHUTDOWN_TIMEOUT_MS: '5000',
     RELAY_PG_POOL_SIZE: '4',
+    // Tests sign in far more often than a person; the limit has its own test.
+    RELAY_UI_SIGN_IN_LIMIT: '10000',
     ...baseEnv,
   }
   const relays: TestRelay[] = []

@@ -43,3 +43,14 @@ t.test('lists are split and trimmed', async (t) => {
   t.same(c.plugins, ['@a/b', './c'])
   t.same(c.egressAllow, ['127.0.0.0/8', '::1/128'])
 })
+
+t.test('RELAY_TRUST_PROXY: none, any, hop count or CIDRs; anything else names the variable', async (t) => {
+  const base = { NODE_ENV: 'test', RELAY_ADMIN_TOKEN: 'x'.repeat(16), RELAY_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64') }
+  t.equal(loadConfig(base).trustProxy, false)
+  t.equal(loadConfig({ ...base, RELAY_TRUST_PROXY: 'true' }).trustProxy, true)
+  t.same(loadConfig({ ...base, RELAY_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy, ['10.0.0.0/8', '127.0.0.1'])
+  const hops = loadConfig({ ...base, RELAY_TRUST_PROXY: '1' }).trustProxy as (a: string, hop: number) => boolean
+  t.same([hops('10.0.0.1', 0), hops('10.0.0.2', 1)], [true, false], 'one hop: only the nearest proxy is trusted')
+  t.throws(() => loadConfig({ ...base, RELAY_TRUST_PROXY: 'ingress.local' }), { name: 'ConfigError', message: /RELAY_TRUST_PROXY: "ingress.local" is not an address or CIDR/ })
+  t.equal(loadConfig(base).uiSignInLimit, 10)
+})

@@ -4,6 +4,8 @@ import { page } from '../render.ts'
 import { endSession, hasSession, secretMatches, startSession, UI_PREFIX } from '../session.ts'
 import { field, type RouteOptions } from './context.ts'
 
+const SIGN_IN_WINDOW_MS = 5 * 60_000
+
 /** Only a path inside the UI: an open redirect after sign-in would be a phishing aid. */
 function safeNext(next: unknown): string {
   return typeof next === 'string' && next.startsWith(`${UI_PREFIX}/`) && !next.startsWith('//') && !next.includes('\\') ? next : `${UI_PREFIX}/`
@@ -15,7 +17,19 @@ export async function authRoutes(app: FastifyInstance, { services: s }: RouteOpt
     return page(req, reply, 'login.njk', { next: safeNext(req.query.next), passwordSet: s.config.adminPassword !== undefined })
   })
 
-  app.post('/login', async (req, reply) => {
+  // Guessing the password or token costs at most RELAY_UI_SIGN_IN_LIMIT tries per address
+  // per window. Over it: 429 with Retry-After, rendered by the UI's error page.
+  const signInLimit = {
+    max: s.config.uiSignInLimit,
+    timeWindow: SIGN_IN_WINDOW_MS,
+    errorResponseBuilder: (_req: unknown, ctx: { after: string; statusCode: number }) => ({
+      statusCode: ctx.statusCode,
+      error: 'Too Many Requests',
+      message: `Too many sign-in attempts from your address. Try again in ${ctx.after}.`,
+    }),
+  }
+
+  app.post('/login', { config: { rateLimit: signInLimit } }, async (req, reply) => {
     const secret = field(req.body, 'secret') ?? ''
     const next = safeNext(field(req.body, 'next'))
     if (!secretMatches(secret, [s.config.adminPassword, s.config.adminToken])) {
