@@ -10,7 +10,7 @@ import type { Services } from './api/services.ts'
 import type { Config, Role } from './config/config.ts'
 import { createDb, type Db } from './db/pool.ts'
 import { migrate } from './db/migrate.ts'
-import { createHttpClient } from './egress/index.ts'
+import { createGuardedConnect, createHttpClient } from './egress/index.ts'
 import { Ingestor } from './ingest/ingestor.ts'
 import { SourceCache } from './ingest/source-cache.ts'
 import { createMetrics, type Metrics } from './metrics/metrics.ts'
@@ -86,7 +86,7 @@ export async function startRelay(o: StartOptions): Promise<Relay> {
   if (runsWorker) {
     http = createHttpClient({ allowCidrs: config.egressAllow, requestTimeoutMs: config.deliveryTimeoutMaxMs, connectionsPerOrigin: config.egressConnections })
     worker = await startWorker({
-      db, redis, keys, plugins, box, http, transforms: transformRunner(), metrics, log,
+      db, redis, keys, plugins, box, http, connect: createGuardedConnect({ allowCidrs: config.egressAllow }), transforms: transformRunner(), metrics, log,
       signer: standardWebhooksSigner,
       retry: config.retry,
       concurrency: config.deliveryConcurrency,

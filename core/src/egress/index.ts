@@ -12,3 +12,4 @@ export {
 export { EgressInvalidUrlError, EgressRefusedError, EGRESS_INVALID_URL, EGRESS_REFUSED } from './errors.ts'
 export { compileAllowList, isForbidden, isForbiddenAddress, type AllowList } from './forbidden-address.ts'
 export { systemResolver, type Resolver } from './guarded-lookup.ts'
+export { createGuardedConnect, DEFAULT_TCP_CONNECT_TIMEOUT_MS, type GuardedConnectOptions } from './guarded-connect.ts'

@@ -9,6 +9,7 @@
  * - lifecycle plugins (`defineLifecycle`) add to the relay itself, such as REST routes
  *   under /api/v1 (the dead-letter queue). They run in the API process.
  */
+import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { DatabasePool } from 'slonik'
 import type { Static, TObject } from 'typebox'
@@ -138,8 +139,17 @@ export interface Signer {
   }): Headers
 }
 
+/**
+ * Opens a TCP connection through the relay's SSRF guard, for plugins that speak something
+ * other than HTTP (the email plugin's SMTP). Resolves once connected; rejects with code
+ * RELAY_ERR_EGRESS_REFUSED for a forbidden destination, ETIMEDOUT after `timeoutMs`.
+ */
+export type TcpConnect = (target: { host: string; port: number; timeoutMs?: number; signal?: AbortSignal }) => Promise<Socket>
+
 export interface ActionContext {
   readonly http: HttpClient
+  /** TCP through the same SSRF guard as `http`; never open sockets any other way. */
+  readonly connect: TcpConnect
   readonly log: Logger
   readonly signer: Signer
   /** W3C trace context headers (traceparent, tracestate) for the current delivery. */

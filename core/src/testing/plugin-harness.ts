@@ -17,9 +17,11 @@ import type { AddressInfo } from 'node:net'
 import type { TObject } from 'typebox'
 import Value from 'typebox/value'
 import { createHttpClient } from '../egress/http-client.ts'
+import { createGuardedConnect } from '../egress/guarded-connect.ts'
 import {
   SUPPORTED_PLUGIN_API_VERSIONS,
   type ActionContext,
+  type TcpConnect,
   type ActionManifest,
   type DeliveryResult,
   type EventView,
@@ -215,6 +217,15 @@ function buildEvent(partial: Partial<EventView> = {}): EventView {
   }
 }
 
+/** One guard per allow-list, as in the relay (one per process): plugins may key pools on it. */
+const guardedConnects = new Map<string, TcpConnect>()
+function guardedConnectFor(allowCidrs: readonly string[]): TcpConnect {
+  const key = allowCidrs.join(',')
+  let connect = guardedConnects.get(key)
+  if (!connect) guardedConnects.set(key, (connect = createGuardedConnect({ allowCidrs })))
+  return connect
+}
+
 /** Runs one delivery attempt of `manifest` and returns what the plugin decided. */
 export async function runAction<S extends TObject>(manifest: ActionManifest<S>, opts: RunActionOptions): Promise<DeliveryResult> {
   if (!SUPPORTED_PLUGIN_API_VERSIONS.includes(manifest.apiVersion)) {
@@ -238,6 +249,7 @@ export async function runAction<S extends TObject>(manifest: ActionManifest<S>, 
   const traceparent = opts.traceparent ?? newTraceparent()
   const ctx: ActionContext = {
     http: opts.http ?? (owned as HttpClient),
+    connect: guardedConnectFor(opts.allowCidrs ?? DEFAULT_TEST_ALLOW_CIDRS),
     log: opts.log ?? createRecordingLogger(),
     signer: standardWebhooksSigner,
     traceHeaders: () => ({ traceparent }),

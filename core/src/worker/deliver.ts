@@ -11,7 +11,7 @@ import type { RetryPolicy } from '../delivery/retry-policy.ts'
 import { afterAttempt, type AttemptOutcome } from '../delivery/transitions.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import { statusClass } from '../metrics/metrics.ts'
-import type { ActionContext, ActionManifest, HttpClient, Payload, Signer } from '../plugin/contract.ts'
+import type { ActionContext, ActionManifest, HttpClient, Payload, Signer, TcpConnect } from '../plugin/contract.ts'
 import type { PluginHost } from '../plugin/host.ts'
 import { scheduleRetries } from '../queue/enqueue.ts'
 import type { RelayRedis } from '../redis/client.ts'
@@ -47,6 +47,7 @@ export interface DeliverDeps {
   plugins: PluginHost
   box: SecretBox
   http: HttpClient
+  connect: TcpConnect
   signer: Signer
   transforms: TransformRunner | null
   metrics: Metrics
@@ -268,6 +269,7 @@ export class DeliverStage {
     const active = context.active()
     const ctx: ActionContext = {
       http: d.http,
+      connect: d.connect,
       log: d.log.child({ deliveryId: c.id, action: sub.action }),
       signer: d.signer,
       traceHeaders: () => (isTracing() ? traceHeadersOf(active) : {}),

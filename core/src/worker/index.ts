@@ -9,7 +9,7 @@ import type { Logger } from 'pino'
 import type { Db } from '../db/pool.ts'
 import type { RetryPolicy } from '../delivery/retry-policy.ts'
 import type { Metrics } from '../metrics/metrics.ts'
-import type { HttpClient, Signer } from '../plugin/contract.ts'
+import type { HttpClient, Signer, TcpConnect } from '../plugin/contract.ts'
 import type { PluginHost } from '../plugin/host.ts'
 import type { RelayRedis } from '../redis/client.ts'
 import { DELIVER_GROUP, FANOUT_GROUP, type Keys } from '../redis/keys.ts'
@@ -34,6 +34,7 @@ export interface WorkerDeps {
   plugins: PluginHost
   box: SecretBox
   http: HttpClient
+  connect: TcpConnect
   signer: Signer
   transforms: TransformRunner | null
   metrics: Metrics

@@ -71,7 +71,7 @@ export default defineAction({
       body: Buffer.from(message.text ?? message.html ?? ''),
     }
 
-    const send = transportFor(config).sendMail({
+    const send = transportFor(config, ctx.connect).sendMail({
       from: config.from,
       to,
       ...(config.cc ? { cc: config.cc } : {}),

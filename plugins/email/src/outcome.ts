@@ -6,12 +6,16 @@
  * - 5xx is permanent (unknown user, relay denied, 535 authentication failed, message
  *   rejected): fail, with the server's reply as the reason and in the attempt log.
  * - No reply at all (refused, reset, DNS, TLS handshake, timeouts): retry.
+ * - The SSRF guard refusing the host (private, loopback, metadata address): fail.
  * - Errors nodemailer raises before talking (no recipients, a malformed message): fail.
  */
-import { fail, retry, type DeliveryResult, type RecordedRequest, type RecordedResponse } from '@webhook-relay/core/plugin'
+import { EGRESS_REFUSED, fail, retry, type DeliveryResult, type RecordedRequest, type RecordedResponse } from '@webhook-relay/core/plugin'
 
-/** Nodemailer error codes that mean the mail cannot be sent as configured, whatever the server says later. */
-const PERMANENT_LOCAL_CODES: ReadonlySet<string> = new Set(['EENVELOPE', 'EMESSAGE', 'EAUTH', 'EMAXLIMIT'])
+/**
+ * Error codes that mean the mail cannot be sent as configured, whatever the server says
+ * later: nodemailer's own, and the SSRF guard refusing the SMTP host.
+ */
+const PERMANENT_LOCAL_CODES: ReadonlySet<string> = new Set(['EENVELOPE', 'EMESSAGE', 'EAUTH', 'EMAXLIMIT', EGRESS_REFUSED])
 
 interface SmtpError {
   message?: unknown

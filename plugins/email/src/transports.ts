@@ -7,11 +7,14 @@
  * inactivity. The inactivity timeout also closes pooled connections that sit idle, so a
  * quiet relay does not hold SMTP sessions open for ever.
  *
- * Nodemailer opens its own sockets: these connections do not pass through the relay's
- * SSRF guard (see the README). The host comes from the subscription config, which only
- * the admin-token holder can write.
+ * Every connection is opened by the relay's SSRF guard (`ctx.connect`, handed to
+ * nodemailer as `getSocket`): an SMTP host that is, or resolves to, a private, loopback
+ * or metadata address is refused like an HTTP receiver would be. Nodemailer then speaks
+ * SMTP on that socket, with STARTTLS or implicit TLS verified against the host name.
  */
 import { createHash } from 'node:crypto'
+import type { Socket } from 'node:net'
+import type { TcpConnect } from '@webhook-relay/core/plugin'
 import nodemailer, { type Transporter } from 'nodemailer'
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js'
 import { DEFAULT_MAX_CONNECTIONS, DEFAULT_PORT, DEFAULT_TIMEOUT_MS, type EmailConfig } from './config.ts'
@@ -22,7 +25,8 @@ const MAX_TRANSPORTS = 50
 const MAX_MESSAGES_PER_CONNECTION = 100
 
 export type Mailer = Transporter<SMTPPool.SentMessageInfo, SMTPPool.Options>
-const transports = new Map<string, Mailer>()
+/** Each pool is tied to the guard it was made with (one per process; several in tests). */
+const transports = new Map<string, { mailer: Mailer; connect: TcpConnect }>()
 
 function cacheKey(config: EmailConfig): string {
   const { host, port, secure, requireTLS, username, password, timeoutMs, maxConnections } = config
@@ -30,13 +34,24 @@ function cacheKey(config: EmailConfig): string {
   return createHash('sha256').update(JSON.stringify([host, port, secure, requireTLS, username, password, timeoutMs, maxConnections])).digest('hex')
 }
 
-export function transportFor(config: EmailConfig): Mailer {
+export function transportFor(config: EmailConfig, connect: TcpConnect): Mailer {
   const key = cacheKey(config)
   const existing = transports.get(key)
-  if (existing) return existing
+  if (existing?.connect === connect) return existing.mailer
+  if (existing) {
+    transports.delete(key)
+    existing.mailer.close()
+  }
   const timeout = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const transport: Mailer = nodemailer.createTransport({
     pool: true,
+    // The socket comes from the SSRF guard; nodemailer never resolves or connects itself.
+    getSocket: (options: { host?: string; port?: number }, callback: (err: Error | null, socketOptions?: { connection: Socket }) => void) => {
+      connect({ host: options.host ?? config.host, port: options.port ?? DEFAULT_PORT, timeoutMs: timeout }).then(
+        (connection) => callback(null, { connection }),
+        (err: Error) => callback(err),
+      )
+    },
     host: config.host,
     port: config.port ?? DEFAULT_PORT,
     secure: config.secure ?? false,
@@ -54,16 +69,16 @@ export function transportFor(config: EmailConfig): Mailer {
   // An idle pooled connection timing out or being dropped by the server is routine; without a listener it would crash the process.
   transport.on('error', () => {})
   if (transports.size >= MAX_TRANSPORTS) {
-    const [oldestKey, oldest] = transports.entries().next().value as [string, Mailer]
+    const [oldestKey, oldest] = transports.entries().next().value as [string, { mailer: Mailer }]
     transports.delete(oldestKey)
-    oldest.close()
+    oldest.mailer.close()
   }
-  transports.set(key, transport)
+  transports.set(key, { mailer: transport, connect })
   return transport
 }
 
 /** Closes every pool (tests, and a worker that wants to exit promptly). */
 export function closeAllTransports(): void {
-  for (const t of transports.values()) t.close()
+  for (const t of transports.values()) t.mailer.close()
   transports.clear()
 }

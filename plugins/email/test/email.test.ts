@@ -214,3 +214,19 @@ t.test('the config needs recipients and a whole login, and refuses header inject
   ]
   for (const config of good) t.ok(Value.Check(email.config, config), JSON.stringify(config))
 })
+
+t.test('the SMTP connection goes through the SSRF guard: loopback and private hosts are refused, permanently', async (t) => {
+  const sink = await startSmtpSink(t)
+  const config = { ...server(sink), from: 'relay@example.com', to: ['a@example.com'] }
+  // No allow-list: the relay's production default. The sink on 127.0.0.1 must not be reached.
+  const byAddress = await runAction(email, { config, allowCidrs: [] })
+  t.match(byAddress, { outcome: 'fail', reason: /RELAY_ERR_EGRESS_REFUSED: outgoing request refused: 127\.0\.0\.1 is a private, loopback/ })
+  const byName = await runAction(email, { config: { ...config, host: 'localhost' }, allowCidrs: [] })
+  t.match(byName, { outcome: 'fail', reason: /refused: (127\.0\.0\.1|::1) \(localhost resolves to it\)/ })
+  const metadata = await runAction(email, { config: { ...config, host: '169.254.169.254', port: 25 }, allowCidrs: [] })
+  t.match(metadata, { outcome: 'fail', reason: /169\.254\.169\.254/ })
+  t.equal(sink.mails.length, 0, 'nothing reached the server')
+  // The same server, allowed explicitly (as RELAY_EGRESS_ALLOW does), is reached.
+  t.match(await runAction(email, { config, allowCidrs: ['127.0.0.0/8'] }), { outcome: 'ok' })
+  t.equal(sink.mails.length, 1)
+})
