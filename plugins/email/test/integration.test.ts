@@ -2,7 +2,7 @@
 // sealed and masked, a greylisting 450 is retried until the server takes the mail, and
 // a 550 is dead at once with the server's reply as the reason.
 import t from 'tap'
-import { createTestEnv, eventually } from '@webhook-relay/core/testing'
+import { createTestEnv, pluginSource } from '@webhook-relay/core/testing'
 import { closeAllTransports } from '../src/transports.ts'
 import { startSmtpSink } from './smtp-sink.ts'
 
@@ -20,12 +20,7 @@ const sink = await startSmtpSink(t, {
   },
 })
 
-const source = (await relay.api('/api/v1/sources', { body: { name: 'orders', slug: 'orders' } })).body
-const subscribe = async (config: object) => {
-  const r = await relay.api('/api/v1/subscriptions', { body: { sourceId: source.id, action: 'email', config } })
-  if (r.status !== 201) throw new Error(JSON.stringify(r.body))
-  return r.body
-}
+const { source, subscribed: subscribe, send, settled } = await pluginSource(relay, { action: 'email', slug: 'orders' })
 const base = {
   host: sink.host,
   port: sink.port,
@@ -36,15 +31,6 @@ const base = {
   text: 'Order {{ payload.order }} for {{ payload.email }}',
 }
 const sub = await subscribe({ ...base, recipientsPath: 'email' })
-const send = async (body: object) => {
-  const res = await fetch(`${relay.url}/in/orders`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
-  return ((await res.json()) as { eventId: string }).eventId
-}
-const settled = (eventId: string, status: string) =>
-  eventually(async () => {
-    const [d] = (await relay.api(`/api/v1/events/${eventId}`)).body.deliveries
-    return d?.status === status ? d : null
-  }, `delivery of ${eventId} to be ${status}`, 15_000)
 
 t.test('config without recipients is refused at create', async (t) => {
   const r = await relay.api('/api/v1/subscriptions', { body: { sourceId: source.id, action: 'email', config: { host: 'smtp.example.com', from: 'a@example.com' } } })

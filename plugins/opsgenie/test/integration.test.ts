@@ -3,7 +3,7 @@
 // the alert, Opsgenie's 422 dead-lettered with its errors as the reason, and the key
 // masked in the API and the attempt log.
 import t from 'tap'
-import { createTestEnv, eventually, startTestReceiver } from '@webhook-relay/core/testing'
+import { createTestEnv, pluginSource, startTestReceiver } from '@webhook-relay/core/testing'
 import { opsgenie, throttled, unprocessable } from './opsgenie-api.ts'
 
 const API_KEY = 'eb243592-faa2-4ba2-a551-1afdf565c889'
@@ -15,17 +15,7 @@ const api = opsgenie(API_KEY)
 const og = await startTestReceiver(api.handler)
 t.teardown(() => og.close())
 
-const source = (await relay.api('/api/v1/sources', { body: { name: 'alerts', slug: 'alerts' } })).body
-const subscribe = async (config: object) => relay.api('/api/v1/subscriptions', { body: { sourceId: source.id, action: 'opsgenie', config } })
-const send = async (body: string) => {
-  const res = await fetch(`${relay.url}/in/alerts`, { method: 'POST', body, headers: { 'content-type': 'application/json' } })
-  return ((await res.json()) as { eventId: string }).eventId
-}
-const settled = (eventId: string, status: string) =>
-  eventually(async () => {
-    const [d] = (await relay.api(`/api/v1/events/${eventId}`)).body.deliveries
-    return d?.status === status ? d : null
-  }, `delivery of ${eventId} to be ${status}`, 15_000)
+const { subscribe, send, settled } = await pluginSource(relay, { action: 'opsgenie', slug: 'alerts' })
 
 const created = await subscribe({
   apiKey: API_KEY,

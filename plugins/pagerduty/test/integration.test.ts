@@ -2,7 +2,7 @@
 // create, a 5xx retried with the same dedup key, PagerDuty's 400 dead-lettered with its
 // errors as the reason, and the key masked in the API and the attempt log.
 import t from 'tap'
-import { createTestEnv, eventually, startTestReceiver } from '@webhook-relay/core/testing'
+import { createTestEnv, pluginSource, startTestReceiver } from '@webhook-relay/core/testing'
 import { invalidEvent, pagerDuty } from './pagerduty-api.ts'
 
 const ROUTING_KEY = 'R0123456789abcdef0123456789ABCDE'
@@ -13,17 +13,7 @@ const relay = await env.start('all')
 const pd = await startTestReceiver(pagerDuty)
 t.teardown(() => pd.close())
 
-const source = (await relay.api('/api/v1/sources', { body: { name: 'alerts', slug: 'alerts' } })).body
-const subscribe = async (config: object) => relay.api('/api/v1/subscriptions', { body: { sourceId: source.id, action: 'pagerduty', config } })
-const send = async (body: string) => {
-  const res = await fetch(`${relay.url}/in/alerts`, { method: 'POST', body, headers: { 'content-type': 'application/json' } })
-  return ((await res.json()) as { eventId: string }).eventId
-}
-const settled = (eventId: string, status: string) =>
-  eventually(async () => {
-    const [d] = (await relay.api(`/api/v1/events/${eventId}`)).body.deliveries
-    return d?.status === status ? d : null
-  }, `delivery of ${eventId} to be ${status}`, 15_000)
+const { subscribe, send, settled } = await pluginSource(relay, { action: 'pagerduty', slug: 'alerts' })
 
 const created = await subscribe({
   routingKey: ROUTING_KEY,

@@ -1,7 +1,7 @@
 // s3 through a real relay: a webhook lands in the bucket byte for byte with its headers
 // as metadata, the secret key is sealed and masked, and a missing bucket is dead at once.
 import t from 'tap'
-import { createTestEnv, eventually } from '@webhook-relay/core/testing'
+import { createTestEnv, eventually, pluginSource } from '@webhook-relay/core/testing'
 import { SECRET_ACCESS_KEY, startTestStore } from './s3-store.ts'
 
 const env = await createTestEnv('s3')
@@ -9,17 +9,7 @@ t.teardown(() => env.close())
 const relay = await env.start('all')
 const store = await startTestStore(t, ['archive'])
 
-const source = (await relay.api('/api/v1/sources', { body: { name: 'github', slug: 'github' } })).body
-const subscribe = async (config: object) => {
-  const r = await relay.api('/api/v1/subscriptions', { body: { sourceId: source.id, action: 's3', config } })
-  if (r.status !== 201) throw new Error(JSON.stringify(r.body))
-  return r.body
-}
-const settled = (eventId: string, status: string) =>
-  eventually(async () => {
-    const ds = (await relay.api(`/api/v1/events/${eventId}`)).body.deliveries as { id: string; status: string; attemptCount: number }[]
-    return ds.length > 0 && ds.every((d) => d.status === status) ? ds : null
-  }, `deliveries of ${eventId} to be ${status}`, 15_000)
+const { subscribed: subscribe, allSettled: settled } = await pluginSource(relay, { action: 's3', slug: 'github' })
 
 const archive = await subscribe(store.config('archive'))
 
