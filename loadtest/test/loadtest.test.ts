@@ -4,12 +4,14 @@
  * named), and, where vegeta is installed, a 2-second 50 rps run against a real relay
  * delivers every accepted event exactly once.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { verifySignature, type Verification } from '../../core/src/ingest/verify/index.ts'
+import { createTestEnv, TEST_ADMIN_TOKEN } from '../../core/src/testing/index.ts'
 import { SIZES } from '../src/payloads/fill.ts'
+import { runRemote } from '../src/remote-run.ts'
 import { runScenario } from '../src/run-scenario.ts'
 import { PROVIDERS, type Provider } from '../src/sign.ts'
 import { writeTargets, type VegetaTarget } from '../src/targets.ts'
@@ -80,4 +82,20 @@ t.test('2 s at 50 rps against a relay: every accepted event delivered once', { s
   t.equal(fast.lost, 0)
   t.equal(fast.duplicates, 0)
   t.equal(s.duplicatesAnswered, 0, 'no request was taken for a retry')
+})
+
+t.test('remote: a running relay, through its admin API and ingest URLs only', { skip: vegeta ? false : 'vegeta not installed (go install github.com/tsenart/vegeta/v12@v12.13.0)' }, async (t) => {
+  const env = await createTestEnv('loadtest_remote')
+  t.teardown(() => env.close())
+  const relay = await env.start('api')
+  const dir = mkdtempSync(join(tmpdir(), 'loadtest-remote-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const s = await runRemote(vegeta!, { url: relay.url, token: TEST_ADMIN_TOKEN, steps: [{ rate: 50, seconds: 2 }], mode: 'record', size: '1k' }, dir)
+  t.equal(s.ingest.requests, 100)
+  t.equal(s.accepted, 100, 'every request accepted')
+  t.equal(s.lost, 0, 'and found through the API afterwards')
+  for (const f of ['report.txt', 'report.json', 'hdr.txt', 'summary.json']) t.ok(existsSync(join(dir, f)), f)
+  const left = (await relay.api('/api/v1/sources')).body.items as unknown[]
+  t.same(left, [], 'the test sources are deleted')
+  await t.rejects(runRemote(vegeta!, { url: relay.url, token: 'wrong-token-0123456789', steps: [{ rate: 1, seconds: 1 }], mode: 'record' }, dir), /POST \/sources: 401/)
 })
