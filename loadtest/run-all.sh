@@ -19,7 +19,9 @@ done
 LOADTEST_QUIET_WAIT_S=$WAIT_S node loadtest/run.ts active --rate "${OVER_RATE:-2500}" --seconds 10 --workers 1,2 --out "$OUT/ceiling-${OVER_RATE:-2500}"
 # Ingest settings near the ingest ceiling; delivery settings below (latency) and above
 # (throughput) the delivery ceiling.
-LOADTEST_QUIET_WAIT_S=$WAIT_S node loadtest/sweep.ts ${SWEEPS:-pool batch-max batch-wait read-count concurrency worker-pool} --seconds 10 \
+read -r -a sweeps <<< "${SWEEPS:-pool batch-max batch-wait read-count concurrency worker-pool}"
+read -r -a delivery_sweeps <<< "${DELIVERY_SWEEPS:-read-count concurrency worker-pool egress-connections}"
+LOADTEST_QUIET_WAIT_S=$WAIT_S node loadtest/sweep.ts "${sweeps[@]}" --seconds 10 \
   --ingest-rate "${INGEST_RATE:-2500}" --delivery-rate "${DELIVERY_RATE:-1000}" --out "$OUT/sweeps"
-LOADTEST_QUIET_WAIT_S=$WAIT_S node loadtest/sweep.ts ${DELIVERY_SWEEPS:-read-count concurrency worker-pool egress-connections} --seconds 10 \
+LOADTEST_QUIET_WAIT_S=$WAIT_S node loadtest/sweep.ts "${delivery_sweeps[@]}" --seconds 10 \
   --delivery-rate "${DELIVERY_OVER_RATE:-2500}" --out "$OUT/sweeps-delivery"

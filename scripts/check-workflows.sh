@@ -24,7 +24,7 @@ else
 fi
 cd "$ROOT"
 "$ACTIONLINT" -no-color
-shellcheck_scripts=(scripts/check-workflows.sh scripts/check-terraform.sh)
+shellcheck_scripts=(scripts/check-workflows.sh scripts/check-terraform.sh scripts/ensure-vegeta.sh loadtest/run-all.sh)
 if command -v shellcheck >/dev/null 2>&1; then
   shellcheck "${shellcheck_scripts[@]}"
 fi
