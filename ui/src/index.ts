@@ -98,6 +98,11 @@ async function uiPlugin(app: FastifyInstance, opts: UiOptions): Promise<void> {
         ? 'Something went wrong on the server; the relay log has the details.'
         : err.message
     if (req.headers['hx-request']) return reply.code(status).type('text/html; charset=utf-8').send(`<div class="flash error" role="alert">${escape(message)}</div>`)
+    // The sign-in limit speaks to someone without a session: answer on the sign-in card,
+    // not on a page with the signed-in navigation.
+    if (status === 429 && req.url.split('?')[0] === `${UI_PREFIX}/login`) {
+      return page(req, reply, 'login.njk', { next: `${UI_PREFIX}/`, error: message, passwordSet: s.config.adminPassword !== undefined }, 429)
+    }
     return page(req, reply, 'error.njk', { status, message }, status)
   })
   app.setNotFoundHandler((req, reply) => page(req, reply, 'error.njk', { status: 404, message: `Nothing at ${req.url.split('?')[0]}` }, 404))

@@ -14,6 +14,8 @@ t.test('the fourth attempt in the window is refused with 429 and Retry-After, ev
   const over = await c.signIn(TEST_ADMIN_TOKEN)
   t.equal(over.status, 429)
   t.match(over.text, /Too many sign-in attempts from your address\. Try again in \d+ minutes?/)
+  t.match(over.text, /name="secret"/, 'said on the sign-in card, not on a signed-in page')
+  t.notMatch(over.text, /Sign out/)
   t.ok(Number(over.headers.get('retry-after')) > 0, `Retry-After ${over.headers.get('retry-after')}`)
   t.equal((await c.get('/ui/sources')).status, 303, 'no session was started')
 
