@@ -42,6 +42,7 @@ export const q = {
   deliveryErrorsBySourceAction: `sum by (source, action, status_class) (rate(delivery_errors_total${sel(SOURCE, ACTION)}[${RATE}]))`,
   deliveryLatency: quantiles('delivery_duration_seconds', [SOURCE, ACTION]),
   endToEndLatency: quantiles('end_to_end_latency_seconds', [SOURCE, ACTION]),
+  deferredRate: `sum(rate(deliveries_deferred_total${sel()}[${RATE}]))`,
   deadLetteredRate: `sum by (source, action, reason) (rate(deliveries_dead_total${sel(SOURCE, ACTION)}[${RATE}]))`,
 
   // Per-action breakdown

@@ -26,6 +26,7 @@ export function createMetrics(opts: { role: string; version: string; defaultMetr
     deliveriesAttempted: new Counter({ name: 'deliveries_attempted_total', help: 'Delivery attempts, by outcome (ok, retry, fail)', labelNames: ['source', 'action', 'outcome'], registers: r }),
     deliveryDuration: new Histogram({ name: 'delivery_duration_seconds', help: 'Duration of one delivery attempt (transform and plugin call)', labelNames: ['source', 'action', 'outcome'], buckets: DELIVERY_BUCKETS, registers: r }),
     deliveryErrors: new Counter({ name: 'delivery_errors_total', help: 'Failed delivery attempts, by status class', labelNames: ['source', 'action', 'status_class'], registers: r }),
+    deliveriesDeferred: new Counter({ name: 'deliveries_deferred_total', help: 'Deliveries handed back to the retry set by the per-subscription fairness gate (no attempt counted)', registers: r }),
     deliveriesDead: new Counter({ name: 'deliveries_dead_total', help: 'Deliveries that went dead, by reason', labelNames: ['source', 'action', 'reason'], registers: r }),
     endToEnd: new Histogram({ name: 'end_to_end_latency_seconds', help: 'Event received to successful delivery', labelNames: ['source', 'action'], buckets: E2E_BUCKETS, registers: r }),
     retryQueueDepth: new Gauge({ name: 'retry_queue_depth', help: 'Deliveries waiting in the retry sorted set', registers: r }),

@@ -138,6 +138,7 @@ export class DeliverStage {
       await deferDeliveries(db, deferred)
       await scheduleRetries(redis, keys, deferred)
       await redis.xack(keys.deliveries, DELIVER_GROUP, ...deferred.flatMap((x) => x.entryIds))
+      this.#d.metrics.deliveriesDeferred.inc(deferred.length)
     }
     if (admitted.length === 0) return
 

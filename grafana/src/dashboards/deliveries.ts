@@ -50,6 +50,7 @@ export const deliveries: DashboardSpec = {
         timeseries({ title: 'Attempt latency by action', description: 'P50/P95/P99 duration of one plugin call, per action.', queries: q.actionLatencyQuantiles, unit: 's', width: 12, thresholds: latencyThresholds(), links: [tracesLink()] }),
         timeseries({ title: 'Errors by source, action and status class', description: 'Failed attempts per second and why.', queries: [{ expr: q.deliveryErrorsBySourceAction, legend: '{{source}} / {{action}}: {{status_class}}' }], unit: 'ops', width: 12, links: [tracesLink(true), logsLink(true)] }),
         timeseries({ title: 'Attempts by source and action', description: 'Which subscriptions carry the load.', queries: [{ expr: q.sourceActionAttemptRate, legend: '{{source}} / {{action}}' }], unit: 'ops', width: 12, stack: true }),
+        timeseries({ title: 'Deferred by the fairness gate', description: 'Deliveries per second handed back to wait because their subscription was at its share of the worker. Not failures: a slow receiver queues here instead of taking every slot.', queries: [{ expr: q.deferredRate, legend: 'deferred' }], unit: 'ops', width: 12 }),
         timeseries({ title: 'Dead-lettered by source and action', description: 'New dead letters per second by reason.', queries: [{ expr: q.deadLetteredRate, legend: '{{source}} / {{action}} ({{reason}})' }], unit: 'ops', width: 12, links: [tracesLink(true), logsLink(true)] }),
       ],
     },
