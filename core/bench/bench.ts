@@ -12,11 +12,11 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { migrate } from '../src/db/migrate.ts'
+import { adminApi, firstLine, freePort, waitReady } from '../src/testing/relay-process.ts'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64)
@@ -32,55 +32,16 @@ const prefix = `bench:${id}:`
 const token = randomBytes(24).toString('base64url')
 const children: ChildProcess[] = []
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port
-      s.close(() => resolve(p))
-    })
-  })
-}
-
 function start(file: string, args: string[], env: Record<string, string> = {}): ChildProcess {
   const child = spawn(process.execPath, [file, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
   children.push(child)
   return child
 }
 
-function firstLine(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buf = ''
-    child.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString()
-      const nl = buf.indexOf('\n')
-      if (nl >= 0) resolve(buf.slice(0, nl))
-    })
-    child.on('exit', (code) => reject(new Error(`${child.spawnargs.join(' ')} exited ${code}`)))
-  })
-}
-
-async function waitReady(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`${url} never became ready`)
-}
-
 interface LoadResult { sent: number; ok: number; errors: number; statuses: Record<string, number>; seconds: number; rps: number; p50: number; p95: number; p99: number; max: number }
 async function load(url: string, mode: 'max' | 'rate', rate: number, seconds: number, connections = CONNECTIONS): Promise<LoadResult> {
   const child = start(here('./loadgen.ts'), [url, mode, String(rate), String(seconds), String(connections)])
   return JSON.parse(await firstLine(child)) as LoadResult
-}
-
-const api = async (base: string, path: string, body: unknown) => {
-  const res = await fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`)
-  return (await res.json()) as { id: string }
 }
 
 interface SubStats { received: number; distinct: number; duplicates: number; first: number; last: number; p50: number; p95: number; p99: number; max: number }
@@ -120,9 +81,10 @@ async function main() {
   const base = `http://127.0.0.1:${apiPort}`
   await waitReady(base)
 
-  const rec = await api(base, '/api/v1/sources', { name: 'bench record', slug: 'rec', mode: 'record' })
-  const act = await api(base, '/api/v1/sources', { name: 'bench active', slug: 'act', mode: 'active' })
-  await api(base, '/api/v1/subscriptions', { sourceId: act.id, action: 'http-relay', config: { url: `${subUrl}/hook` } })
+  const api = adminApi(base, token)
+  const rec = await api('POST', '/sources', { name: 'bench record', slug: 'rec', mode: 'record' })
+  const act = await api('POST', '/sources', { name: 'bench active', slug: 'act', mode: 'active' })
+  await api('POST', '/subscriptions', { sourceId: act.id, action: 'http-relay', config: { url: `${subUrl}/hook` } })
 
   const naive = start(here('./naive-handler.ts'), [databaseUrl, REDIS_URL, prefix, rec.id, String(await freePort())])
   const naiveUrl = (JSON.parse(await firstLine(naive)) as { address: string }).address

@@ -6,11 +6,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { migrate } from '../../core/src/db/migrate.ts'
+import { adminApi, firstLine, freePort, waitReady } from '../../core/src/testing/relay-process.ts'
 import type { EndpointBehaviour } from '../subscriber.ts'
 
 export const PG_HOST = process.env.LOADTEST_DATABASE_HOST ?? 'postgres://postgres@127.0.0.1:5432'
@@ -37,42 +37,9 @@ export interface RunningRelay {
   workerPids: number[]
   /** Endpoint name → URL, plus `control`. */
   subscriber: Record<string, string>
+  /** POST to the admin API (`path` under /api/v1). */
   post(path: string, body: unknown): Promise<{ id: string }>
   stop(): Promise<void>
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port
-      s.close(() => resolve(p))
-    })
-  })
-}
-
-function firstLine(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buf = ''
-    child.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString()
-      const nl = buf.indexOf('\n')
-      if (nl >= 0) resolve(buf.slice(0, nl))
-    })
-    child.on('exit', (code) => reject(new Error(`${child.spawnargs.join(' ')} exited ${code}`)))
-  })
-}
-
-async function waitReady(url: string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`${url} never became ready`)
 }
 
 export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
@@ -127,12 +94,9 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
       workers.push(start([RELAY_BIN, 'worker'], { ...relayEnv, PORT: String(port) }))
     }
     const base = `http://127.0.0.1:${apiPort}`
-    await Promise.all([waitReady(base), ...workerPorts.map((p) => waitReady(`http://127.0.0.1:${p}`))])
-    const post = async (path: string, body: unknown) => {
-      const res = await fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
-      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`)
-      return (await res.json()) as { id: string }
-    }
+    await Promise.all([waitReady(base, READY_TIMEOUT_MS), ...workerPorts.map((p) => waitReady(`http://127.0.0.1:${p}`, READY_TIMEOUT_MS))])
+    const admin = adminApi(base, token)
+    const post = (path: string, body: unknown): Promise<{ id: string }> => admin('POST', path, body)
     return { base, databaseUrl, token, apiPid: api.pid!, workerPids: workers.map((w) => w.pid!), subscriber, post, stop }
   } catch (err) {
     await stop()

@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { adminApi } from '../../core/src/testing/relay-process.ts'
 import { attack, type Step, type VegetaReport } from './attack.ts'
 import { PROVIDERS } from './sign.ts'
 import { DEFAULT_SIZE_MIX, type TargetSpec } from './targets.ts'
@@ -51,25 +52,16 @@ export async function runRemote(vegeta: Vegeta, o: RemoteOptions, dir: string): 
   if (o.mode === 'active' && !o.subscriberUrl) throw new Error('active mode needs --subscriber-url: where the relay should deliver')
   mkdirSync(dir, { recursive: true })
   const base = o.url.replace(/\/$/, '')
-  const admin = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${o.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    const text = await res.text()
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`)
-    return text ? JSON.parse(text) : undefined
-  }
+  const admin = adminApi(base, o.token)
 
   const run = randomBytes(3).toString('hex')
-  const sources: { id: string; provider: string }[] = []
+  const sources: { id: string }[] = []
   try {
     const specs: TargetSpec[] = []
     for (const provider of PROVIDERS) {
       const secret = provider === 'stripe' ? `whsec_${randomBytes(24).toString('base64')}` : randomBytes(20).toString('hex')
-      const src = (await admin('POST', '/sources', { name: `load test ${run} ${provider}`, slug: `loadtest-${run}-${provider}`, mode: o.mode, verification: { type: provider, secret } })) as { id: string; ingestUrl: string }
-      sources.push({ id: src.id, provider })
+      const src = (await admin('POST', '/sources', { name: `load test ${run} ${provider}`, slug: `loadtest-${run}-${provider}`, mode: o.mode, verification: { type: provider, secret } })) as { id: string }
+      sources.push(src)
       if (o.mode === 'active') await admin('POST', '/subscriptions', { sourceId: src.id, action: 'http-relay', config: { url: o.subscriberUrl } })
       // The relay's own view of its ingest URL may be its public one; the attack goes where we reach it.
       specs.push({ provider, url: `${base}/in/loadtest-${run}-${provider}`, secret, size: o.size ?? DEFAULT_SIZE_MIX })

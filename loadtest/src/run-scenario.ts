@@ -56,10 +56,10 @@ export async function runScenario(vegeta: Vegeta, sc: Scenario, dir: string, opt
     const subIds = new Map<string, Set<string>>(Object.keys(sc.endpoints).map((e) => [e, new Set()]))
     for (const provider of PROVIDERS) {
       const secret = provider === 'stripe' ? `whsec_${randomBytes(24).toString('base64')}` : randomBytes(20).toString('hex')
-      const src = await relay.post('/api/v1/sources', { name: `loadtest ${provider}`, slug: provider, mode: sc.mode, verification: { type: provider, secret } })
+      const src = await relay.post('/sources', { name: `loadtest ${provider}`, slug: provider, mode: sc.mode, verification: { type: provider, secret } })
       specs.push({ provider, url: `${relay.base}/in/${provider}`, secret, size: sc.size })
       for (const [name, set] of subIds) {
-        const sub = await relay.post('/api/v1/subscriptions', { sourceId: src.id, action: 'http-relay', config: { url: `${relay.subscriber[name]}/hook` } })
+        const sub = await relay.post('/subscriptions', { sourceId: src.id, action: 'http-relay', config: { url: `${relay.subscriber[name]}/hook` } })
         set.add(sub.id)
       }
     }

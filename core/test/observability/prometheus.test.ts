@@ -5,11 +5,11 @@
 // returns nothing although its `expectData` says a relay with this traffic has data.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { createTestEnv, eventually, startSubscriber } from '../../src/testing/index.ts'
+import { freePort } from '../../src/testing/relay-process.ts'
 
 interface Query { id: string; where: string; resolved: string; expectData: 'traffic' | 'failures' | 'dead' | 'rejections' | 'never' }
 interface PromAnswer { status: 'success' | 'error'; error?: string; data?: { result: unknown[] } }
@@ -18,15 +18,6 @@ const QUERIES = JSON.parse(await readFile(new URL('../../../grafana/generated/qu
 const SCRAPE = '1s'
 /** Job label the dashboards expect for an api or all-in-one process (grafana/src/config.ts). */
 const JOB = 'webhook-relay-api'
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    }).on('error', reject)
-  })
-}
 
 const env = await createTestEnv('prometheus')
 t.teardown(() => env.close())
