@@ -21,7 +21,7 @@ import type { Services } from './core.ts'
 import { SECURITY_HEADERS } from './csp.ts'
 import { page } from './render.ts'
 import { CSRF_COOKIE, hasSession, UI_PREFIX } from './session.ts'
-import { authRoutes } from './routes/auth.ts'
+import { authRoutes, signInPage } from './routes/auth.ts'
 import { overviewRoutes } from './routes/overview.ts'
 import { sourceRoutes } from './routes/sources.ts'
 import { eventRoutes } from './routes/events.ts'
@@ -101,7 +101,7 @@ async function uiPlugin(app: FastifyInstance, opts: UiOptions): Promise<void> {
     // The sign-in limit speaks to someone without a session: answer on the sign-in card,
     // not on a page with the signed-in navigation.
     if (status === 429 && req.url.split('?')[0] === `${UI_PREFIX}/login`) {
-      return page(req, reply, 'login.njk', { next: `${UI_PREFIX}/`, error: message, passwordSet: s.config.adminPassword !== undefined }, 429)
+      return signInPage(req, reply, s, { next: `${UI_PREFIX}/`, error: message }, 429)
     }
     return page(req, reply, 'error.njk', { status, message }, status)
   })
