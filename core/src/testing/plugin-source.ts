@@ -19,13 +19,14 @@ const SETTLE_MS = 15_000
 export async function pluginSource(relay: TestRelay, opts: { action: string; slug: string }) {
   const source = (await relay.api('/api/v1/sources', { body: { name: opts.slug, slug: opts.slug } })).body as { id: string; slug: string }
   const deliveriesOf = async (eventId: string) => (await relay.api(`/api/v1/events/${eventId}`)).body.deliveries as SettledDelivery[]
+  /** POST /api/v1/subscriptions for this source; the answer as it came (errors included). */
+  const subscribe = (config: object) => relay.api('/api/v1/subscriptions', { body: { sourceId: source.id, action: opts.action, config } })
   return {
     source,
-    /** POST /api/v1/subscriptions for this source; the answer as it came (errors included). */
-    subscribe: (config: object) => relay.api('/api/v1/subscriptions', { body: { sourceId: source.id, action: opts.action, config } }),
+    subscribe,
     /** The same, for configs that must be accepted: the created subscription, or a throw. */
     async subscribed(config: object) {
-      const r = await relay.api('/api/v1/subscriptions', { body: { sourceId: source.id, action: opts.action, config } })
+      const r = await subscribe(config)
       if (r.status !== 201) throw new Error(`subscription refused (${r.status}): ${JSON.stringify(r.body)}`)
       return r.body
     },
