@@ -13,10 +13,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { Redis } from 'ioredis'
-import pg from 'pg'
 import { migrate } from '../src/db/migrate.ts'
-import { adminApi, firstLine, freePort, waitReady } from '../src/testing/relay-process.ts'
+import { adminApi, dropRelayState, firstLine, freePort, waitReady } from '../src/testing/relay-process.ts'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64)
@@ -143,14 +141,7 @@ async function cleanup() {
   for (const c of children) c.kill('SIGTERM')
   await new Promise((r) => setTimeout(r, 1500))
   for (const c of children) c.kill('SIGKILL')
-  const redis = new Redis(REDIS_URL)
-  const keys = await redis.keys(`${prefix}*`)
-  if (keys.length) await redis.del(...keys)
-  redis.disconnect()
-  const admin = new pg.Client({ connectionString: `${PG_HOST}/postgres` })
-  await admin.connect()
-  await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(dbName)} WITH (FORCE)`)
-  await admin.end()
+  await dropRelayState({ pgHost: PG_HOST, database: dbName, redisUrl: REDIS_URL, redisPrefix: prefix })
 }
 
 try {

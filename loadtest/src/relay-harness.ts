@@ -7,10 +7,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import { Redis } from 'ioredis'
-import pg from 'pg'
 import { migrate } from '../../core/src/db/migrate.ts'
-import { adminApi, firstLine, freePort, waitReady } from '../../core/src/testing/relay-process.ts'
+import { adminApi, dropRelayState, firstLine, freePort, waitReady } from '../../core/src/testing/relay-process.ts'
 import type { EndpointBehaviour } from '../subscriber.ts'
 
 export const PG_HOST = process.env.LOADTEST_DATABASE_HOST ?? 'postgres://postgres@127.0.0.1:5432'
@@ -58,14 +56,7 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
     for (const c of children) c.kill('SIGTERM')
     await new Promise((r) => setTimeout(r, STOP_GRACE_MS))
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL')
-    const redis = new Redis(REDIS_URL)
-    const keys = await redis.keys(`${prefix}*`)
-    if (keys.length) await redis.del(...keys)
-    redis.disconnect()
-    const admin = new pg.Client({ connectionString: `${PG_HOST}/postgres` })
-    await admin.connect()
-    await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(dbName)} WITH (FORCE)`)
-    await admin.end()
+    await dropRelayState({ pgHost: PG_HOST, database: dbName, redisUrl: REDIS_URL, redisPrefix: prefix })
   }
 
   try {

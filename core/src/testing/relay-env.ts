@@ -9,6 +9,7 @@ import { Redis } from 'ioredis'
 import pino from 'pino'
 import { loadConfig, type Config, type Role } from '../config/config.ts'
 import { startRelay, type Relay } from '../relay.ts'
+import { dropRelayState } from './relay-process.ts'
 
 export const TEST_DATABASE_HOST = process.env.TEST_DATABASE_HOST ?? 'postgres://postgres@127.0.0.1:5432'
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -110,14 +111,7 @@ export async function createTestEnv(name = 'test', baseEnv: Record<string, strin
       for (const r of relays) await r.stop().catch(() => {})
       if (pgClient) await pgClient.end().catch(() => {})
       for (const r of redisClients) r.disconnect()
-      const redis = new Redis(TEST_REDIS_URL)
-      const keys = await redis.keys(`${redisPrefix}*`)
-      if (keys.length) await redis.del(...keys)
-      redis.disconnect()
-      const admin = new pg.Client({ connectionString: `${TEST_DATABASE_HOST}/postgres` })
-      await admin.connect()
-      await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(dbName)} WITH (FORCE)`)
-      await admin.end()
+      await dropRelayState({ pgHost: TEST_DATABASE_HOST, database: dbName, redisUrl: TEST_REDIS_URL, redisPrefix })
     },
   }
   return self

@@ -1,11 +1,13 @@
 /**
  * What the tools that run the relay as child processes (the bench, the load tests, the
  * Prometheus test) need around it: a free port, a child's first line of output (how
- * the subscriber and load generator report themselves), waiting for /readyz, and the
- * admin API with the bearer token.
+ * the subscriber and load generator report themselves), waiting for /readyz, the
+ * admin API with the bearer token, and removing a throwaway relay's database and keys.
  */
 import type { ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
+import { Redis } from 'ioredis'
+import pg from 'pg'
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -54,4 +56,19 @@ export function adminApi(base: string, token: string) {
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`)
     return text ? JSON.parse(text) : undefined
   }
+}
+
+/**
+ * Removes what a throwaway relay left: its Redis keys (by prefix) and its database.
+ * `pgHost` is the server URL without a database (postgres://user@host:port).
+ */
+export async function dropRelayState(o: { pgHost: string; database: string; redisUrl: string; redisPrefix: string }): Promise<void> {
+  const redis = new Redis(o.redisUrl)
+  const keys = await redis.keys(`${o.redisPrefix}*`)
+  if (keys.length) await redis.del(...keys)
+  redis.disconnect()
+  const admin = new pg.Client({ connectionString: `${o.pgHost}/postgres` })
+  await admin.connect()
+  await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(o.database)} WITH (FORCE)`)
+  await admin.end()
 }
