@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import uiPlugin, { UI_PREFIX } from '@webhook-relay/ui'
 import { buildApp, VERSION } from './api/app.ts'
 import type { Services } from './api/services.ts'
+import { createDeliveryService } from './delivery/service.ts'
 import type { Config, Role } from './config/config.ts'
 import { createDb, type Db } from './db/pool.ts'
 import { migrate } from './db/migrate.ts'
@@ -78,7 +79,8 @@ export async function startRelay(o: StartOptions): Promise<Relay> {
   const publicUrl = config.publicUrl ?? `http://localhost:${config.port}`
   let transforms: TransformRunner | null = null
   const transformRunner = () => (transforms ??= createTransformRunner())
-  const services: Services = { config, db, redis, keys, plugins, box, sources: new SourceCache(db, box), publicUrl, transforms: transformRunner }
+  const deliveries = createDeliveryService({ db, redis, keys, log })
+  const services: Services = { config, db, redis, keys, plugins, box, sources: new SourceCache(db, box), deliveries, publicUrl, transforms: transformRunner }
 
   const runsApi = role === 'api' || role === 'all'
   const runsWorker = role === 'worker' || role === 'all'
@@ -104,6 +106,7 @@ export async function startRelay(o: StartOptions): Promise<Relay> {
       timeoutMaxMs: config.deliveryTimeoutMaxMs,
       attemptBodyMaxBytes: config.attemptBodyMaxBytes,
       reclaimIdleMs: config.reclaimIdleMs,
+      livenessTtlMs: config.livenessTtlMs,
       reconcileIntervalMs: config.reconcileIntervalMs,
       reconcileGraceMs: config.reconcileGraceMs,
       moverIntervalMs: o.moverIntervalMs,

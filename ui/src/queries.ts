@@ -5,7 +5,10 @@
  */
 import { sql } from 'slonik'
 import Type, { type Static } from 'typebox'
-import { row, type Services } from './core.ts'
+import { FAILING, row, Status, statusIn, statusIs, type Services } from './core.ts'
+
+const STATUS = sql.fragment`status`
+const D_STATUS = sql.fragment`d.status`
 
 export const PAGE_SIZE = 50
 const RECENT_FAILURES = 10
@@ -28,6 +31,7 @@ const Counts = row(
     succeeded_1h: Type.Integer(),
     failed_1h: Type.Integer(),
     retrying: Type.Integer(),
+    paused: Type.Integer(),
     dead_letters: Type.Integer(),
   }),
 )
@@ -47,18 +51,19 @@ const FAILURE = row(Failure)
 export async function overview(s: Services, now = Date.now()) {
   const hourAgo = uuidV7Floor(now - 3600_000)
   const fiveAgo = uuidV7Floor(now - 300_000)
-  // Deliveries created by fan-out have random (v4) ids, so these use (status, created_at).
+  // Deliveries are counted by (status, created_at): fan-out ids are UUIDv7 only since 0012.
   const [counts, failures, scheduled] = await Promise.all([
     s.db.one(sql.type(Counts)`SELECT
       (SELECT count(*) FROM events WHERE id >= ${fiveAgo}::uuid)::int AS events_5m,
       (SELECT count(*) FROM events WHERE id >= ${hourAgo}::uuid)::int AS events_1h,
-      (SELECT count(*) FROM deliveries WHERE status = 'succeeded' AND created_at > now() - interval '1 hour')::int AS succeeded_1h,
-      (SELECT count(*) FROM deliveries WHERE status IN ('dead', 'retrying') AND created_at > now() - interval '1 hour')::int AS failed_1h,
-      (SELECT count(*) FROM deliveries WHERE status = 'retrying')::int AS retrying,
+      (SELECT count(*) FROM deliveries WHERE ${statusIs(STATUS, Status.succeeded)} AND created_at > now() - interval '1 hour')::int AS succeeded_1h,
+      (SELECT count(*) FROM deliveries WHERE ${statusIn(STATUS, FAILING)} AND created_at > now() - interval '1 hour')::int AS failed_1h,
+      (SELECT count(*) FROM deliveries WHERE ${statusIs(STATUS, Status.retrying)})::int AS retrying,
+      (SELECT count(*) FROM deliveries WHERE ${statusIs(STATUS, Status.paused)})::int AS paused,
       (SELECT count(*) FROM dead_letters)::int AS dead_letters`),
     s.db.any(sql.type(FAILURE)`SELECT d.id, d.status, d.last_error, d.updated_at, d.attempt_count, sub.action, src.name AS source_name
       FROM deliveries d JOIN subscriptions sub ON sub.id = d.subscription_id JOIN sources src ON src.id = sub.source_id
-      WHERE d.status IN ('dead', 'retrying') ORDER BY d.created_at DESC LIMIT ${RECENT_FAILURES}`),
+      WHERE ${statusIn(D_STATUS, FAILING)} ORDER BY d.created_at DESC LIMIT ${RECENT_FAILURES}`),
     s.redis.zcard(s.keys.retries).catch(() => null),
   ])
   const finished = counts.succeeded_1h + counts.failed_1h
@@ -111,7 +116,7 @@ export async function eventLog(db: Db, f: EventFilter, limit = PAGE_SIZE): Promi
     f.before ? sql.fragment`(e.received_at, e.id) < (SELECT received_at, id FROM events WHERE id = ${f.before})` : null,
     f.after ? sql.fragment`(e.received_at, e.id) > (SELECT received_at, id FROM events WHERE id = ${f.after})` : null,
     f.status === 'failing'
-      ? sql.fragment`EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status IN ('dead', 'retrying'))`
+      ? sql.fragment`EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND ${statusIn(D_STATUS, FAILING)})`
       : f.status
         ? sql.fragment`e.fanout_status = ${f.status}`
         : null,
@@ -125,8 +130,8 @@ export async function eventLog(db: Db, f: EventFilter, limit = PAGE_SIZE): Promi
   return db.any(sql.type(LOG_ROW)`
     SELECT e.id, e.received_at, e.content_type, e.idempotency_key, e.fanout_status, octet_length(e.body)::int AS size,
       substring(e.body from 1 for 160) AS head,
-      (SELECT count(*) FROM deliveries d WHERE d.event_id = e.id AND d.status = 'succeeded')::int AS delivered,
-      (SELECT count(*) FROM deliveries d WHERE d.event_id = e.id AND d.status IN ('dead', 'retrying'))::int AS failing
+      (SELECT count(*) FROM deliveries d WHERE d.event_id = e.id AND ${statusIs(D_STATUS, Status.succeeded)})::int AS delivered,
+      (SELECT count(*) FROM deliveries d WHERE d.event_id = e.id AND ${statusIn(D_STATUS, FAILING)})::int AS failing
     FROM ${window}
     ORDER BY e.received_at DESC, e.id DESC LIMIT ${limit}`)
 }
@@ -165,8 +170,6 @@ export async function deadLetters(
     ${where} ORDER BY dl.created_at DESC, dl.delivery_id DESC LIMIT ${limit}`)
 }
 
-/** Discard: the same transition as the dead-letter plugin's API (status discarded, history kept). */
-export { discardDeadLetters } from '@webhook-relay/plugin-dlq/store'
 
 const Recent = row(Type.Object({ id: Type.String(), received_at: Type.Number(), slug: Type.String(), size: Type.Integer() }))
 

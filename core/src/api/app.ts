@@ -12,7 +12,6 @@ import { ingestRoutes } from '../ingest/route.ts'
 import type { Ingestor } from '../ingest/ingestor.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import type { LifecycleDeps } from '../plugin/contract.ts'
-import { enqueueDeliveries } from '../queue/enqueue.ts'
 import { getDelivery, listAttempts } from '../store/deliveries.ts'
 import { bearerAuth } from './auth.ts'
 import { healthRoutes } from './health.ts'
@@ -98,7 +97,7 @@ function lifecycleDeps(s: Services, log: Logger): LifecycleDeps {
   return {
     db: s.db,
     log,
-    enqueueDeliveries: (ids) => enqueueDeliveries(s.redis, s.keys, ids),
+    deliveries: { replayDead: s.deliveries.replayDead, discardDead: s.deliveries.discardDead },
     async deliveryDetail(id) {
       const d = await withDb(() => getDelivery(s.db, id)).catch((err: { statusCode?: number }) => {
         if (err.statusCode === 404) return null

@@ -1,7 +1,7 @@
 /** TypeBox schemas of the REST contract's request bodies and parameters. */
 import Type from 'typebox'
 import { VerificationSchema } from '../ingest/verify/index.ts'
-import { DELIVERY_STATUSES } from '../store/deliveries.ts'
+import { DELIVERY_STATUSES } from '../delivery/status.ts'
 
 export const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
 export const Paging = {

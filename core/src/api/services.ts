@@ -1,6 +1,7 @@
 /** What the REST routes need, built once per process by core/src/relay.ts. */
 import type { Config } from '../config/config.ts'
 import type { Db } from '../db/pool.ts'
+import type { DeliveryService } from '../delivery/service.ts'
 import type { SourceCache } from '../ingest/source-cache.ts'
 import type { PluginHost } from '../plugin/host.ts'
 import type { RelayRedis } from '../redis/client.ts'
@@ -16,6 +17,8 @@ export interface Services {
   readonly plugins: PluginHost
   readonly box: SecretBox
   readonly sources: SourceCache
+  /** Every change of a delivery made from outside the worker (delivery/service.ts). */
+  readonly deliveries: DeliveryService
   readonly publicUrl: string
   /** The sandbox, started on first use in the api role (the worker starts its own). */
   readonly transforms: () => TransformRunner

@@ -4,6 +4,7 @@
  * only by the create and rotate responses, which add them explicitly.
  */
 import type { PluginHost } from '../plugin/host.ts'
+import { CLAIMABLE, type DeliveryStatus } from '../delivery/status.ts'
 import { MASK } from '../plugin/host.ts'
 import type { SourceRow } from '../store/sources.ts'
 import type { SubscriptionRow } from '../store/subscriptions.ts'
@@ -77,7 +78,7 @@ export function deliveryView(r: DeliveryRow) {
     webhookId: r.webhook_id,
     status: r.status,
     attemptCount: r.attempt_count,
-    nextAttemptAt: r.status === 'retrying' || r.status === 'pending' ? iso(r.next_attempt_at) : null,
+    nextAttemptAt: CLAIMABLE.includes(r.status as DeliveryStatus) ? iso(r.next_attempt_at) : null,
     lastError: r.last_error,
     deadReason: r.dead_reason,
     createdAt: iso(r.created_at),

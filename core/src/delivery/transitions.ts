@@ -1,46 +1,373 @@
 /**
- * The delivery state machine, in one place.
+ * The delivery state machine: every change of a delivery's status, its guard and its
+ * SQL, in this one file. Nothing else writes deliveries.status (the worker's tasks, the
+ * REST routes, the UI and the dead-letter plugin all call these functions, the last
+ * three through delivery/service.ts). docs/architecture.md draws the diagram.
  *
- *   pending ──claim──► delivering ──ok────────────► succeeded
- *   retrying ─claim─┘       │      ──skip (transform null)► skipped
- *                           │      ──retry, attempts left─► retrying (next_attempt_at)
- *                           │      ──retry, none left─────► dead (exhausted)
- *                           └──────fail (permanent)───────► dead (permanent)
- *   dead / retrying ──retry now / replay──► retrying (due now)
+ *   (fan-out, replay) ─create─► pending ─claim─► delivering ─record ok──────► succeeded
+ *                     retrying ─claim─┘    │ │ │            ─record skip─────► skipped
+ *          ▲     ▲                         │ │ └────────────record retry────► retrying (next_attempt_at)
+ *          │     └──────────defer──────────┘ │            ─record exhausted► dead ─discard─► discarded
+ *          │                                 └────────────record fail───────► dead (permanent)
+ *          └─ retry now (pending, retrying, dead, skipped) · replay dead ─ dead
+ *   pending, retrying, delivering ─(subscription disabled)─► paused ─(enabled)─► pending / retrying
  *
- * claim is in store/deliveries.ts (claimDeliveries); everything after an attempt is
- * decided here and written by store/deliveries.ts (recordAttempts).
+ * Fencing: a claim increments claim_token and hands it to the claimer; defer and record
+ * change a row only while it is still `delivering` with that token. A worker whose
+ * claim was taken over (its lease ran out, or its liveness key lapsed) therefore
+ * changes nothing; its write is reported back as stale and counted.
  */
-import type { DeliveryResult } from '../plugin/contract.ts'
-import type { DeliveryUpdate } from '../store/deliveries.ts'
-import { maxAttempts, nextDelayMs, type RetryPolicy } from './retry-policy.ts'
+import { sql } from 'slonik'
+import Type, { type Static } from 'typebox'
+import { row } from '../db/row.ts'
+import type { Queryable } from '../db/pool.ts'
+import { newId, webhookIdFor } from '../store/ids.ts'
+import { CLAIMABLE, FINISHED, lit, RETRYABLE_NOW, Status, statusIn, statusIs, type DeliveryStatus } from './status.ts'
 
-export type AttemptOutcome = DeliveryResult | { readonly outcome: 'skip'; readonly reason: string }
+const D_STATUS = sql.fragment`d.status`
 
-export function afterAttempt(
-  p: RetryPolicy,
-  d: { id: string; subscriptionId: string; attempt: number },
-  result: AttemptOutcome,
-  nowMs: number,
-): DeliveryUpdate {
-  const base = { deliveryId: d.id, nextAttemptAt: null, lastError: null, deadReason: null, disableSubscription: null }
-  switch (result.outcome) {
-    case 'ok':
-      return { ...base, status: 'succeeded' }
-    case 'skip':
-      return { ...base, status: 'skipped', lastError: result.reason }
-    case 'retry': {
-      const delay = d.attempt >= maxAttempts(p) ? null : nextDelayMs(p, d.attempt, result.afterMs)
-      if (delay === null) return { ...base, status: 'dead', deadReason: 'exhausted', lastError: result.reason }
-      return { ...base, status: 'retrying', nextAttemptAt: nowMs + delay, lastError: result.reason }
-    }
-    case 'fail':
-      return {
-        ...base,
-        status: 'dead',
-        deadReason: 'permanent',
-        lastError: result.reason,
-        disableSubscription: result.disableSubscription ? { subscriptionId: d.subscriptionId, reason: result.reason } : null,
-      }
+/* ─── create ─────────────────────────────────────────────────────────────────────── */
+
+const FannedOut = row(Type.Object({ id: Type.String(), event_id: Type.String() }))
+
+/**
+ * Fan-out for a batch of events, in one transaction: one delivery per enabled
+ * subscription (idempotent: a re-run creates nothing twice), events marked done, and
+ * the ids of every fan-out delivery still pending returned for the stream, including
+ * ones a crashed earlier run created but never enqueued.
+ */
+export async function createFanout(db: Queryable, eventIds: readonly string[]): Promise<readonly { id: string; event_id: string }[]> {
+  if (eventIds.length === 0) return []
+  return db.transaction(async (tx) => {
+    const ids = sql.array(eventIds, 'uuid')
+    await tx.query(sql.unsafe`
+      INSERT INTO deliveries (id, event_id, subscription_id, origin, webhook_id)
+      SELECT x.id, x.event_id, x.subscription_id, 'fanout', 'msg_' || replace(x.id::text, '-', '')
+      FROM (
+        SELECT relay_uuid_v7() AS id, e.id AS event_id, s.id AS subscription_id
+        FROM events e JOIN subscriptions s ON s.source_id = e.source_id AND s.enabled
+        WHERE e.id = ANY(${ids}) AND e.fanout_status = 'pending'
+      ) x
+      ON CONFLICT (event_id, subscription_id) WHERE origin = 'fanout' DO NOTHING`)
+    await tx.query(sql.unsafe`UPDATE events SET fanout_status = 'done' WHERE id = ANY(${ids}) AND fanout_status = 'pending'`)
+    return tx.any(sql.type(FannedOut)`
+      SELECT id, event_id FROM deliveries d WHERE event_id = ANY(${ids}) AND origin = 'fanout' AND ${statusIs(D_STATUS, Status.pending)}`)
+  })
+}
+
+/** A deliberate extra delivery of an event to a subscription (replay); its own webhook id. */
+export async function createReplay(db: Queryable, eventId: string, subscriptionId: string): Promise<string> {
+  const id = newId()
+  await db.query(sql.unsafe`INSERT INTO deliveries (id, event_id, subscription_id, origin, webhook_id, status)
+    VALUES (${id}, ${eventId}, ${subscriptionId}, 'replay', ${webhookIdFor(id)}, ${lit(Status.pending)})`)
+  return id
+}
+
+/* ─── claim and defer (the worker) ───────────────────────────────────────────────── */
+
+export const Claim = Type.Object({
+  id: Type.String(),
+  event_id: Type.String(),
+  subscription_id: Type.String(),
+  webhook_id: Type.String(),
+  /** Attempts counted against the retry budget, this one included. */
+  attempt_count: Type.Integer(),
+  /** The number this attempt is recorded under (never reused, survives replays). */
+  attempt_seq: Type.Integer(),
+  /** The fencing token: defer and record must present it. */
+  claim_token: Type.Integer(),
+  /** The subscription's plugin-call timeout (its config's timeoutMs, capped). */
+  timeout_ms: Type.Integer(),
+})
+export type Claim = Static<typeof Claim>
+
+const ClaimAnswer = row(
+  Type.Object({
+    kind: Type.Union([Type.Literal('claimed'), Type.Literal('paused'), Type.Literal('not_due')]),
+    ...Claim.properties,
+    event_id: Type.Union([Type.Null(), Type.String()]),
+    subscription_id: Type.Union([Type.Null(), Type.String()]),
+    webhook_id: Type.Union([Type.Null(), Type.String()]),
+    attempt_count: Type.Union([Type.Null(), Type.Integer()]),
+    attempt_seq: Type.Union([Type.Null(), Type.Integer()]),
+    claim_token: Type.Union([Type.Null(), Type.Integer()]),
+    timeout_ms: Type.Union([Type.Null(), Type.Integer()]),
+    due: Type.Union([Type.Null(), Type.Number()]),
+  }),
+)
+
+export interface ClaimOptions {
+  /** This worker's name (its stream consumer); kept on the row as claimed_by. */
+  readonly worker: string
+  /** Workers known dead (liveness lapsed): their claims are taken over before their lease ends. */
+  readonly takeOverFrom?: readonly string[]
+  /** Plugin-call timeout when the subscription's config names none, and its cap. */
+  readonly defaultTimeoutMs: number
+  readonly maxTimeoutMs: number
+  /** Added to the lease beyond the attempt's own bound (loading, transform, recording). */
+  readonly leaseMarginMs: number
+}
+
+export interface ClaimResult {
+  readonly claimed: readonly Claim[]
+  /** Not due yet (a duplicate stream entry): back to the retry set at their time. */
+  readonly notDue: readonly { id: string; atMs: number }[]
+  /** Their subscription is disabled: paused instead of sent. */
+  readonly paused: readonly string[]
+}
+
+/**
+ * Claims deliveries for one attempt each: pending or retrying ones that are due, and
+ * delivering ones whose lease ran out or whose worker is known dead. Anything else (a
+ * duplicate entry of finished work, or work a live worker holds) claims nothing. A
+ * delivery of a disabled subscription is paused, not claimed.
+ *
+ * The lease is twice the subscription's timeout plus a margin: a claimed delivery may
+ * wait up to one timeout for a slot in the fairness gate, then run for one.
+ */
+export async function claim(db: Queryable, ids: readonly string[], o: ClaimOptions): Promise<ClaimResult> {
+  if (ids.length === 0) return { claimed: [], notDue: [], paused: [] }
+  const rows = await db.any(sql.type(ClaimAnswer)`
+    WITH c AS (
+      SELECT d.id, s.enabled, d.next_attempt_at,
+        (${statusIn(D_STATUS, CLAIMABLE)} AND d.next_attempt_at > now()) AS early,
+        LEAST(COALESCE(CASE WHEN jsonb_typeof(s.config -> 'timeoutMs') = 'number' THEN (s.config ->> 'timeoutMs')::numeric END,
+          ${o.defaultTimeoutMs}), ${o.maxTimeoutMs})::int AS timeout_ms
+      FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
+      WHERE d.id = ANY(${sql.array(ids, 'uuid')})
+        AND (${statusIn(D_STATUS, CLAIMABLE)} OR (${statusIs(D_STATUS, Status.delivering)}
+          AND (d.lease_until < now() OR d.claimed_by = ANY(${sql.array(o.takeOverFrom ?? [], 'text')}))))
+      ORDER BY d.id
+      FOR UPDATE OF d
+    ), paused AS (
+      UPDATE deliveries d SET status = ${lit(Status.paused)}, lease_until = NULL, claimed_by = NULL, updated_at = now()
+      FROM c WHERE d.id = c.id AND NOT c.enabled
+      RETURNING d.id
+    ), claimed AS (
+      UPDATE deliveries d SET status = ${lit(Status.delivering)}, attempt_count = d.attempt_count + 1, attempt_seq = d.attempt_seq + 1,
+        claim_token = d.claim_token + 1, claimed_by = ${o.worker},
+        lease_until = now() + make_interval(secs => (2 * c.timeout_ms + ${o.leaseMarginMs}) / 1000.0), updated_at = now()
+      FROM c WHERE d.id = c.id AND c.enabled AND NOT c.early
+      RETURNING d.id, d.event_id, d.subscription_id, d.webhook_id, d.attempt_count, d.attempt_seq, d.claim_token, c.timeout_ms
+    )
+    SELECT 'claimed' AS kind, id, event_id, subscription_id, webhook_id, attempt_count, attempt_seq, claim_token, timeout_ms,
+      NULL::timestamptz AS due FROM claimed
+    UNION ALL SELECT 'paused', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM paused
+    UNION ALL SELECT 'not_due', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, next_attempt_at FROM c WHERE c.enabled AND c.early`)
+  const claimed: Claim[] = []
+  const notDue: { id: string; atMs: number }[] = []
+  const paused: string[] = []
+  for (const r of rows) {
+    if (r.kind === 'claimed') claimed.push(r as Claim)
+    else if (r.kind === 'paused') paused.push(r.id)
+    else notDue.push({ id: r.id, atMs: r.due! })
   }
+  return { claimed, notDue, paused }
+}
+
+/** A claim as its holder presents it: the row and the fencing token. */
+export interface Fence {
+  readonly id: string
+  readonly claim_token: number
+}
+
+/**
+ * Hands claimed deliveries back without an attempt (the fairness gate has no slot): the
+ * claim's counters are undone and each is due again at its time. Returns the ids the
+ * claim still held (the caller puts those in the retry set); the rest are stale.
+ */
+export async function defer(db: Queryable, due: readonly { claim: Fence; atMs: number }[]): Promise<ReadonlySet<string>> {
+  if (due.length === 0) return new Set()
+  const ids = await db.anyFirst(sql.type(IdRow)`
+    UPDATE deliveries d SET attempt_count = d.attempt_count - 1, attempt_seq = d.attempt_seq - 1,
+      status = CASE WHEN d.attempt_seq - 1 = 0 THEN ${lit(Status.pending)} ELSE ${lit(Status.retrying)} END,
+      next_attempt_at = u.at, lease_until = NULL, claimed_by = NULL, updated_at = now()
+    FROM ${sql.unnest(due.map((x) => [x.claim.id, x.claim.claim_token, new Date(x.atMs).toISOString()]), ['uuid', 'int4', 'timestamptz'])} AS u(id, token, at)
+    WHERE d.id = u.id AND ${statusIs(D_STATUS, Status.delivering)} AND d.claim_token = u.token
+    RETURNING d.id`)
+  return new Set(ids)
+}
+
+/* ─── record (the outcome of an attempt) ─────────────────────────────────────────── */
+
+/** What one attempt produced, ready to store (bodies already truncated, headers masked). */
+export interface AttemptRecord {
+  deliveryId: string
+  number: number
+  startedAt: number
+  durationMs: number
+  outcome: 'ok' | 'retry' | 'fail' | 'skip'
+  requestUrl: string | null
+  requestMethod: string | null
+  requestHeaders: Record<string, string> | null
+  requestBody: Buffer | null
+  responseStatus: number | null
+  responseHeaders: Record<string, string> | null
+  responseBody: Buffer | null
+  error: string | null
+}
+
+/** Where an attempt leaves its delivery (decided by delivery/decide.ts). */
+export interface Decision {
+  status: typeof Status.succeeded | typeof Status.skipped | typeof Status.retrying | typeof Status.dead
+  nextAttemptAt: number | null
+  lastError: string | null
+  deadReason: 'exhausted' | 'permanent' | null
+  /** The receiver said it is gone (HTTP 410): disable the subscription, pause its other work. */
+  disableSubscription: string | null
+}
+
+export interface Outcome {
+  readonly claim: Fence & { readonly subscription_id: string }
+  readonly attempt: AttemptRecord
+  readonly decision: Decision
+}
+
+export interface RecordResult {
+  /** The status each fenced-in delivery now has (retrying may have become paused). */
+  readonly applied: ReadonlyMap<string, DeliveryStatus>
+  /** Outcomes whose claim had been taken over: nothing was written for them. */
+  readonly stale: readonly string[]
+}
+
+const Applied = row(Type.Object({ id: Type.String(), status: Type.String() }))
+const IdRow = row(Type.Object({ id: Type.String() }))
+
+/**
+ * Writes a batch of outcomes in one statement: the delivery rows (fenced by claim
+ * token), their attempts and their dead letters, each only for the rows the fence let
+ * through. Dead letters are written with the status, so none can be lost between them.
+ * A retry of a subscription disabled meanwhile is paused instead. A 410 disables its
+ * subscription and pauses the subscription's other work in the same transaction.
+ */
+export async function record(db: Queryable, outcomes: readonly Outcome[]): Promise<RecordResult> {
+  if (outcomes.length === 0) return { applied: new Map(), stale: [] }
+  const run = async (q: Queryable) => {
+    const rows = await q.any(sql.type(Applied)`
+      WITH applied AS (
+        UPDATE deliveries d SET
+          status = CASE WHEN u.status = ${lit(Status.retrying)} AND NOT s.enabled THEN ${lit(Status.paused)} ELSE u.status END,
+          last_error = u.last_error, dead_reason = u.dead_reason,
+          next_attempt_at = COALESCE(u.next_attempt_at, d.next_attempt_at), lease_until = NULL, claimed_by = NULL, updated_at = now(),
+          completed_at = CASE WHEN ${statusIn(sql.fragment`u.status`, FINISHED)} THEN now() ELSE NULL END
+        FROM ${sql.unnest(
+          outcomes.map((o) => [
+            o.claim.id, o.claim.claim_token, o.decision.status, o.decision.lastError, o.decision.deadReason,
+            o.decision.nextAttemptAt === null ? null : new Date(o.decision.nextAttemptAt).toISOString(),
+          ]),
+          ['uuid', 'int4', 'text', 'text', 'text', 'timestamptz'],
+        )} AS u(id, token, status, last_error, dead_reason, next_attempt_at), subscriptions s
+        WHERE d.id = u.id AND ${statusIs(D_STATUS, Status.delivering)} AND d.claim_token = u.token AND s.id = d.subscription_id
+        RETURNING d.id, d.status, d.dead_reason, d.last_error
+      ), letters AS (
+        INSERT INTO dead_letters (delivery_id, reason, last_error)
+        SELECT id, COALESCE(dead_reason, 'permanent'), last_error FROM applied WHERE ${statusIs(sql.fragment`status`, Status.dead)}
+        ON CONFLICT (delivery_id) DO UPDATE SET reason = EXCLUDED.reason, last_error = EXCLUDED.last_error, created_at = now()
+      ), attempts AS (
+        INSERT INTO delivery_attempts (delivery_id, number, started_at, duration_ms, outcome, request_url, request_method,
+          request_headers, request_body, response_status, response_headers, response_body, error)
+        SELECT a.* FROM ${sql.unnest(
+          outcomes.map(({ attempt: a }) => [
+            a.deliveryId, a.number, new Date(a.startedAt).toISOString(), a.durationMs, a.outcome, a.requestUrl, a.requestMethod,
+            a.requestHeaders ? JSON.stringify(a.requestHeaders) : null, a.requestBody, a.responseStatus,
+            a.responseHeaders ? JSON.stringify(a.responseHeaders) : null, a.responseBody, a.error,
+          ]),
+          ['uuid', 'int4', 'timestamptz', 'int4', 'text', 'text', 'text', 'jsonb', 'bytea', 'int4', 'jsonb', 'bytea', 'text'],
+        )} AS a(delivery_id, number, started_at, duration_ms, outcome, request_url, request_method, request_headers, request_body,
+          response_status, response_headers, response_body, error)
+        WHERE a.delivery_id IN (SELECT id FROM applied)
+        ON CONFLICT (delivery_id, number) DO NOTHING
+      )
+      SELECT id, status FROM applied`)
+    const applied = new Map(rows.map((r) => [r.id, r.status as DeliveryStatus]))
+    const gone = [...new Set(outcomes.filter((o) => o.decision.disableSubscription !== null && applied.has(o.claim.id)).map((o) => o.claim.subscription_id))]
+    for (const subscriptionId of gone) {
+      const reason = outcomes.find((o) => o.claim.subscription_id === subscriptionId && o.decision.disableSubscription)!.decision.disableSubscription!
+      await q.query(sql.unsafe`UPDATE subscriptions SET enabled = false, disabled_reason = ${reason}, updated_at = now() WHERE id = ${subscriptionId}`)
+      await pauseSubscription(q, subscriptionId)
+    }
+    return { applied, stale: outcomes.filter((o) => !applied.has(o.claim.id)).map((o) => o.claim.id) }
+  }
+  // One statement is its own transaction; a disable adds statements that must commit with it.
+  return outcomes.some((o) => o.decision.disableSubscription !== null) ? db.transaction(run) : run(db)
+}
+
+/* ─── a person's actions ─────────────────────────────────────────────────────────── */
+
+/**
+ * Retry now: a pending, retrying, dead or skipped delivery of an enabled subscription
+ * becomes due now. A dead one starts a fresh attempt count (same webhook id) and leaves
+ * the dead-letter queue. False when the guard refused (in flight, finished for good,
+ * paused, or gone).
+ */
+export async function retryNow(db: Queryable, id: string): Promise<boolean> {
+  const ids = await db.anyFirst(sql.type(IdRow)`
+    WITH picked AS (
+      SELECT d.id, d.status FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
+      WHERE d.id = ${id} AND ${statusIn(D_STATUS, RETRYABLE_NOW)} AND s.enabled
+      FOR UPDATE OF d
+    ), letter AS (
+      DELETE FROM dead_letters WHERE delivery_id IN (SELECT id FROM picked)
+    )
+    UPDATE deliveries d SET status = ${lit(Status.retrying)}, next_attempt_at = now(), completed_at = NULL, dead_reason = NULL,
+      updated_at = now(), attempt_count = CASE WHEN ${statusIs(sql.fragment`p.status`, Status.dead)} THEN 0 ELSE d.attempt_count END
+    FROM picked p WHERE d.id = p.id
+    RETURNING d.id`)
+  return ids.length === 1
+}
+
+/**
+ * Replays dead deliveries (the dead-letter queue): due now, fresh attempt count, same
+ * webhook id, dead letter removed. Only rows still dead move, so two people replaying
+ * overlapping selections replay each delivery once. Returns the ids replayed.
+ */
+export async function replayDead(db: Queryable, ids: readonly string[]): Promise<readonly string[]> {
+  if (ids.length === 0) return []
+  return db.anyFirst(sql.type(IdRow)`
+    WITH gone AS (
+      DELETE FROM dead_letters dl USING deliveries d
+      WHERE dl.delivery_id = ANY(${sql.array(ids, 'uuid')}) AND d.id = dl.delivery_id AND ${statusIs(D_STATUS, Status.dead)}
+      RETURNING dl.delivery_id
+    )
+    UPDATE deliveries SET status = ${lit(Status.retrying)}, attempt_count = 0, next_attempt_at = now(), dead_reason = NULL,
+      completed_at = NULL, lease_until = NULL, updated_at = now()
+    WHERE id IN (SELECT delivery_id FROM gone)
+    RETURNING id`)
+}
+
+/** Gives up on dead deliveries for good: discarded, dead letter removed, history kept. Returns the ids discarded. */
+export async function discardDead(db: Queryable, ids: readonly string[]): Promise<readonly string[]> {
+  if (ids.length === 0) return []
+  return db.anyFirst(sql.type(IdRow)`
+    WITH gone AS (
+      DELETE FROM dead_letters dl USING deliveries d
+      WHERE dl.delivery_id = ANY(${sql.array(ids, 'uuid')}) AND d.id = dl.delivery_id AND ${statusIs(D_STATUS, Status.dead)}
+      RETURNING dl.delivery_id
+    )
+    UPDATE deliveries SET status = ${lit(Status.discarded)}, updated_at = now()
+    WHERE id IN (SELECT delivery_id FROM gone)
+    RETURNING id`)
+}
+
+/* ─── the subscription's switch ──────────────────────────────────────────────────── */
+
+/**
+ * A subscription was disabled: its waiting work is paused (kept, visible, not sent).
+ * A delivery in flight finishes its attempt; a retry it asks for is paused by record(),
+ * and a claim of any delivery the switch missed pauses it too.
+ */
+export async function pauseSubscription(db: Queryable, subscriptionId: string): Promise<number> {
+  const r = await db.query(sql.unsafe`
+    UPDATE deliveries d SET status = ${lit(Status.paused)}, updated_at = now()
+    WHERE d.subscription_id = ${subscriptionId} AND ${statusIn(D_STATUS, CLAIMABLE)}`)
+  return r.rowCount
+}
+
+/** A subscription was enabled: its paused work is due now, retry budget kept. Returns the ids to enqueue. */
+export async function resumeSubscription(db: Queryable, subscriptionId: string): Promise<readonly string[]> {
+  return db.anyFirst(sql.type(IdRow)`
+    UPDATE deliveries d SET status = CASE WHEN d.attempt_seq = 0 THEN ${lit(Status.pending)} ELSE ${lit(Status.retrying)} END,
+      next_attempt_at = now(), updated_at = now()
+    WHERE d.subscription_id = ${subscriptionId} AND ${statusIs(D_STATUS, Status.paused)}
+    RETURNING d.id`)
 }

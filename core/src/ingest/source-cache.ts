@@ -6,6 +6,7 @@
 import type { Db } from '../db/pool.ts'
 import type { SecretBox } from '../secrets/secret-box.ts'
 import { findSourceBySlug, openVerification } from '../store/sources.ts'
+import { TtlCache } from '../util/ttl-cache.ts'
 import type { Verification } from './verify/index.ts'
 
 export const TTL_MS = 1_000
@@ -23,7 +24,7 @@ export interface IngestSource {
 export class SourceCache {
   readonly #db: Db
   readonly #box: SecretBox
-  readonly #entries = new Map<string, { value: Promise<IngestSource | null>; expires: number; settled?: { source: IngestSource | null } }>()
+  readonly #cache = new TtlCache<string, IngestSource | null>({ ttlMs: TTL_MS })
 
   constructor(db: Db, box: SecretBox) {
     this.#db = db
@@ -32,25 +33,16 @@ export class SourceCache {
 
   /** The cached answer without waiting, when there is a fresh one (the ingest fast path). */
   peek(slug: string): { source: IngestSource | null } | undefined {
-    const hit = this.#entries.get(slug)
-    return hit && hit.expires > Date.now() ? hit.settled : undefined
+    const hit = this.#cache.peek(slug)
+    return hit && { source: hit.value }
   }
 
   get(slug: string): Promise<IngestSource | null> {
-    const now = Date.now()
-    const hit = this.#entries.get(slug)
-    if (hit && hit.expires > now) return hit.value
-    const value = this.#load(slug)
-    const entry: { value: Promise<IngestSource | null>; expires: number; settled?: { source: IngestSource | null } } = { value, expires: now + TTL_MS }
-    this.#entries.set(slug, entry)
-    // A failed lookup (database down) must not be cached.
-    value.then((source) => (entry.settled = { source }), () => this.#entries.delete(slug))
-    if (this.#entries.size > 10_000) this.#entries.clear()
-    return value
+    return this.#cache.get(slug, (s) => this.#load(s))
   }
 
   invalidate(): void {
-    this.#entries.clear()
+    this.#cache.invalidate()
   }
 
   async #load(slug: string): Promise<IngestSource | null> {

@@ -192,18 +192,22 @@ export const fail = (
 
 /**
  * What the core hands a lifecycle plugin's `routes()`. Postgres is the shared schema
- * (sql/); a lifecycle plugin that writes to it must keep the delivery state machine's
- * rules (core/src/delivery/transitions.ts) and let the core put work on the queue.
+ * (sql/), for the plugin's reads; a change of a delivery goes through `deliveries`.
  */
 export interface LifecycleDeps {
-  /** The relay's Postgres pool (slonik). */
+  /** The relay's Postgres pool (slonik), for reads. */
   readonly db: DatabasePool
   readonly log: Logger
   /**
-   * Puts deliveries that Postgres already says are due on the delivery stream. If this
-   * fails after the rows were committed, the reconciler enqueues them later.
+   * The dead-letter transitions of the delivery state machine
+   * (core/src/delivery/service.ts): a plugin selects deliveries with its own queries and
+   * asks for the change; it never writes delivery rows. Replayed ones are enqueued.
+   * Each returns the ids that were still dead (and so changed).
    */
-  enqueueDeliveries(ids: readonly string[]): Promise<void>
+  readonly deliveries: {
+    replayDead(ids: readonly string[]): Promise<readonly string[]>
+    discardDead(ids: readonly string[]): Promise<readonly string[]>
+  }
   /** A delivery in the JSON shape of GET /api/v1/deliveries/:id, attempt history included; null when there is none. */
   deliveryDetail(id: string): Promise<Record<string, unknown> | null>
 }

@@ -1,4 +1,8 @@
-/** Writes to the queue: deliveries due now go to the stream, later ones to the retry set. */
+/**
+ * Writes to the queue (redis/keys.ts has the design): deliveries due now go to the
+ * stream, later ones to the retry set, handled entries are acked. Every Redis write of
+ * the delivery path goes through this module or its neighbours (liveness.ts, takeover.ts).
+ */
 import type { RelayRedis } from '../redis/client.ts'
 import type { Keys } from '../redis/keys.ts'
 
@@ -22,6 +26,28 @@ export async function enqueueEvents(redis: RelayRedis, keys: Keys, ids: readonly
   const pipe = redis.pipeline()
   for (const id of ids) pipe.xadd(keys.events, '*', 'e', id)
   await execOrThrow(pipe)
+}
+
+/**
+ * Due now by a person's hand (retry now, replay, a subscription enabled): on the stream,
+ * and out of the retry set so the old due time does not send it again.
+ */
+export async function enqueueDueNow(redis: RelayRedis, keys: Keys, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return
+  const pipe = redis.pipeline()
+  pipe.zrem(keys.retries, ...ids)
+  for (const id of ids) pipe.xadd(keys.deliveries, '*', 'd', id)
+  await execOrThrow(pipe)
+}
+
+/** Acks handled entries of one stream's group. */
+export async function ack(redis: RelayRedis, stream: string, group: string, entryIds: readonly string[]): Promise<void> {
+  if (entryIds.length) await redis.xack(stream, group, ...entryIds)
+}
+
+/** Moves due retries to the deliveries stream (redis/move-due.lua, atomic); returns how many. */
+export function moveDueRetries(redis: RelayRedis, keys: Keys, nowMs: number, max: number): Promise<number> {
+  return redis.moveDue(keys.retries, keys.deliveries, nowMs, max)
 }
 
 export async function scheduleRetries(redis: RelayRedis, keys: Keys, due: readonly { id: string; atMs: number }[]): Promise<void> {

@@ -8,15 +8,21 @@
  *   <prefix>relay:v1:retries     Sorted set. member=delivery id, score=due time (ms).
  *                                The mover (Lua, move-due.lua) XADDs due members to the
  *                                deliveries stream and ZREMs them in one atomic step.
- *   <prefix>relay:v1:dlq         Stream. Notification of each delivery that went dead
- *                                (fields: d, reason); the dead-letter plugin consumes it.
+ *   <prefix>relay:v1:alive:<c>   String with PX. Worker c's liveness key, refreshed every
+ *                                second (queue/liveness.ts). Pending entries of a consumer
+ *                                whose key is gone are taken over at once (queue/takeover.ts)
+ *                                and its claims in Postgres with them.
  *   <prefix>relay:v1:epoch       String. Set once by the reconciler; when it is missing,
  *                                Redis lost its data (restart without persistence, FLUSHALL)
  *                                and the reconciler re-enqueues everything unfinished.
  *   <prefix>relay:v1:lock:*      Short leases (SET NX PX) so one worker at a time runs the
- *                                reconciler and the retention pruning.
+ *                                reconciler, the retention pruning, and the takeover of
+ *                                one dead worker (lock:takeover:<c>).
  *   <prefix>relay:v1:signin:*    Admin UI sign-in attempt counters per client address
  *                                (@fastify/rate-limit), shared by every api replica.
+ *
+ * Dead deliveries are the dead_letters table; no stream announces them (the old
+ * relay:v1:dlq stream was written and never read; workers delete it at boot).
  *
  * Postgres is the source of truth; these keys are the fast path and can be rebuilt.
  * The version segment (v1) changes if an entry's shape ever changes incompatibly.
@@ -28,7 +34,12 @@ export interface Keys {
   readonly events: string
   readonly deliveries: string
   readonly retries: string
-  readonly dlq: string
+  /** The retired dead-letter stream, deleted at worker boot. */
+  readonly retiredDlq: string
+  /** Prefix of the liveness keys (the consumer name is appended). */
+  readonly alive: string
+  /** Prefix of the per-dead-worker takeover leases. */
+  readonly takeoverLock: string
   readonly epoch: string
   readonly moverLock: string
   readonly reconcilerLock: string
@@ -43,7 +54,9 @@ export function keys(prefix = ''): Keys {
     events: `${p}events`,
     deliveries: `${p}deliveries`,
     retries: `${p}retries`,
-    dlq: `${p}dlq`,
+    retiredDlq: `${p}dlq`,
+    alive: `${p}alive:`,
+    takeoverLock: `${p}lock:takeover:`,
     epoch: `${p}epoch`,
     moverLock: `${p}lock:mover`,
     reconcilerLock: `${p}lock:reconciler`,

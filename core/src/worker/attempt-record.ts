@@ -5,7 +5,7 @@
  */
 import type { Exchange, Headers } from '../plugin/contract.ts'
 import { MASK } from '../plugin/host.ts'
-import type { AttemptRecord } from '../store/deliveries.ts'
+import type { AttemptRecord } from '../delivery/transitions.ts'
 
 const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-auth-token|x-.*-token|x-.*-secret)$/i
 

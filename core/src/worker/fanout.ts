@@ -1,6 +1,6 @@
 /**
  * Fan-out stage: event entries in, one delivery per enabled subscription out.
- * Idempotent (store/deliveries.ts fanOut), so a reclaimed or duplicate entry is harmless.
+ * Idempotent (delivery/transitions.ts createFanout), so a reclaimed or duplicate entry is harmless.
  * With tracing on, each entry gets a consumer span (child of the ingest producer span
  * its `tp` names) and each delivery a producer span whose context goes into its entry.
  */
@@ -10,7 +10,7 @@ import { enqueueDeliveries, enqueueTracedDeliveries } from '../queue/enqueue.ts'
 import type { RelayRedis } from '../redis/client.ts'
 import type { Keys } from '../redis/keys.ts'
 import { FANOUT_GROUP } from '../redis/keys.ts'
-import { fanOut } from '../store/deliveries.ts'
+import { createFanout } from '../delivery/transitions.ts'
 import { isUuid } from '../store/ids.ts'
 import { ATTR } from '../telemetry/attributes.ts'
 import { parentOf, startBatchWriteSpan, startProcessSpan, startSendSpan } from '../telemetry/stream-spans.ts'
@@ -22,7 +22,7 @@ export function fanoutHandler(deps: { db: Db; redis: RelayRedis; keys: Keys }) {
   return async (entries: StreamEntry[]): Promise<void> => {
     const eventIds = [...new Set(entries.map((e) => e.fields.e).filter((id): id is string => !!id && isUuid(id)))]
     if (!isTracing()) {
-      const deliveries = await fanOut(db, eventIds)
+      const deliveries = await createFanout(db, eventIds)
       await enqueueDeliveries(redis, keys, deliveries.map((d) => d.id))
       await redis.xack(keys.events, FANOUT_GROUP, ...entries.map((e) => e.id))
       return
@@ -40,7 +40,7 @@ export function fanoutHandler(deps: { db: Db; redis: RelayRedis; keys: Keys }) {
     })
     try {
       const write = startBatchWriteSpan({ operation: 'INSERT', table: 'deliveries', serves: spans })
-      const deliveries = await traced(write, () => fanOut(db, eventIds))
+      const deliveries = await traced(write, () => createFanout(db, eventIds))
       const sends = deliveries.map((d) => {
         const parent = byEvent.get(d.event_id)
         return parent && startSendSpan(parentOf(parent), keys.deliveries, { [ATTR.deliveryId]: d.id, [ATTR.eventId]: d.event_id })

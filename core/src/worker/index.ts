@@ -1,7 +1,9 @@
 /**
- * The worker: fan-out and delivery consumers, the retry mover, the reconciler and
- * stream trimming. startWorker returns a handle whose stop() is the graceful shutdown:
- * stop reading, finish in-flight deliveries (bounded), record them, stop the timers.
+ * The worker: fan-out and delivery consumers, its liveness key and the failover that
+ * takes over dead workers' entries, the retry mover, the reconciler and stream
+ * trimming. startWorker returns a handle whose stop() is the graceful shutdown: stop
+ * reading, finish in-flight deliveries (bounded), record them, stop the timers, and
+ * delete the liveness key last.
  */
 import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
@@ -15,7 +17,9 @@ import type { RelayRedis } from '../redis/client.ts'
 import { DELIVER_GROUP, FANOUT_GROUP, type Keys } from '../redis/keys.ts'
 import type { SecretBox } from '../secrets/secret-box.ts'
 import type { TransformRunner } from '../transform/types.ts'
+import { startLiveness } from '../queue/liveness.ts'
 import { DeliverStage } from './deliver.ts'
+import { startFailover } from './failover.ts'
 import { headroom } from './subscription-gate.ts'
 import { fanoutHandler } from './fanout.ts'
 import { startReconciler } from './reconciler.ts'
@@ -46,6 +50,8 @@ export interface WorkerDeps {
   timeoutMaxMs: number
   attemptBodyMaxBytes: number
   reclaimIdleMs: number
+  /** A worker whose liveness key is this old is dead: its work is taken over. */
+  livenessTtlMs: number
   reconcileIntervalMs: number
   reconcileGraceMs: number
   moverIntervalMs?: number
@@ -62,7 +68,11 @@ export interface WorkerHandle {
 export async function startWorker(d: WorkerDeps): Promise<WorkerHandle> {
   const consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
   const log = d.log.child({ consumer })
-  const deliver = new DeliverStage({ ...d, log })
+  const deliver = new DeliverStage({ ...d, consumer, log })
+  // Before the first read, so no other worker ever sees this consumer without its key.
+  const liveness = await startLiveness({ redis: d.redis, keys: d.keys, consumer, ttlMs: d.livenessTtlMs, log })
+  // The dead-letter stream of earlier versions was never read; it only grew.
+  await d.redis.del(d.keys.retiredDlq).catch(() => {})
   let fanoutBusy = false
 
   const fanout = new StreamConsumer({
@@ -102,19 +112,32 @@ export async function startWorker(d: WorkerDeps): Promise<WorkerHandle> {
     // loading and recording cost a few queries per batch, not per delivery. The gate keeps
     // backed-up subscriptions out of the headroom, so they cannot stop the reading.
     capacity: () => {
-      const free = d.concurrency - deliver.inFlight
+      const free = deliverCapacity()
       return free >= Math.min(d.readCount, headroom(d.concurrency)) || deliver.inFlight === 0 ? free : 0
     },
-    handle: deliver.handle,
+    handle: (entries) => deliver.handle(entries),
     log,
   })
   deliver.onIdle = () => deliveries.notify()
+  const deliverCapacity = () => d.concurrency - deliver.inFlight
 
   const reconciler = startReconciler({ db: d.db, redis: d.redis, keys: d.keys, log, graceMs: d.reconcileGraceMs, lockMs: Math.max(d.reconcileIntervalMs * 4, 10_000), intervalMs: d.reconcileIntervalMs })
   // Before consuming: if Redis lost its data while we were down, refill it first.
   await reconciler.tick()
   await fanout.start()
   await deliveries.start()
+  const failover = startFailover({
+    redis: d.redis,
+    keys: d.keys,
+    consumer,
+    livenessTtlMs: d.livenessTtlMs,
+    metrics: d.metrics,
+    log,
+    streams: [
+      { stream: d.keys.events, group: FANOUT_GROUP, capacity: () => d.readCount, handle: (entries) => handleFanout(entries) },
+      { stream: d.keys.deliveries, group: DELIVER_GROUP, capacity: () => Math.min(d.readCount, deliverCapacity()), handle: deliver.handle },
+    ],
+  })
   const mover = startRetryMover({ redis: d.redis, keys: d.keys, log, intervalMs: d.moverIntervalMs })
   const retention = startRetention({ db: d.db, redis: d.redis, lockKey: d.keys.retentionLock, days: d.retentionDays, log })
   const trimmer = setInterval(() => {
@@ -130,11 +153,13 @@ export async function startWorker(d: WorkerDeps): Promise<WorkerHandle> {
     async stop(graceMs) {
       log.info({ inFlight: deliver.inFlight }, 'worker stopping: no new reads, finishing in-flight deliveries')
       mover.stop()
+      failover.stop()
       reconciler.stop()
       retention.stop()
       clearInterval(trimmer)
       await Promise.all([fanout.stop(), deliveries.stop()])
       await deliver.drain(graceMs)
+      await liveness.stop()
       log.info('worker stopped')
     },
   }

@@ -14,6 +14,7 @@ import { sql } from 'slonik'
 import Type from 'typebox'
 import type { Db } from '../db/pool.ts'
 import { row } from '../db/row.ts'
+import { Status, statusIn, statusIs, UNFINISHED } from '../delivery/status.ts'
 import { enqueueDeliveries, enqueueEvents, scheduleRetries } from '../queue/enqueue.ts'
 import type { RelayRedis } from '../redis/client.ts'
 import { DELIVER_GROUP, FANOUT_GROUP, type Keys } from '../redis/keys.ts'
@@ -21,6 +22,7 @@ import { ensureGroup } from './stream-consumer.ts'
 import { groupLag } from './stream-info.ts'
 
 const BATCH = 1000
+const STATUS = sql.fragment`status`
 const EventIds = row(Type.Object({ id: Type.String() }))
 const Unfinished = row(Type.Object({ id: Type.String(), status: Type.String(), next_attempt_at: Type.Number() }))
 
@@ -62,20 +64,20 @@ export function createReconciler(deps: { db: Db; redis: RelayRedis; keys: Keys; 
       let after = '00000000-0000-0000-0000-000000000000'
       for (;;) {
         const rows = await db.any(sql.type(Unfinished)`SELECT id, status, next_attempt_at FROM deliveries
-          WHERE id > ${after} AND (
-            (status = 'pending' AND next_attempt_at < now() - make_interval(secs => ${grace / 1000}))
-            OR (status = 'retrying' AND (${fresh} OR next_attempt_at < now() - make_interval(secs => ${grace / 1000})))
-            OR (status = 'delivering' AND lease_until < now() - make_interval(secs => ${grace / 1000})))
+          WHERE id > ${after} AND ${statusIn(STATUS, UNFINISHED)} AND (
+            (${statusIs(STATUS, Status.pending)} AND next_attempt_at < now() - make_interval(secs => ${grace / 1000}))
+            OR (${statusIs(STATUS, Status.retrying)} AND (${fresh} OR next_attempt_at < now() - make_interval(secs => ${grace / 1000})))
+            OR (${statusIs(STATUS, Status.delivering)} AND lease_until < now() - make_interval(secs => ${grace / 1000})))
           ORDER BY id LIMIT ${BATCH}`)
         const now = Date.now()
         const due: string[] = []
         const later: { id: string; atMs: number }[] = []
         for (const r of rows) {
-          if (r.status === 'retrying') {
+          if (r.status === Status.retrying) {
             // Not fresh: only if the retry set lost it (the mover would otherwise have moved it).
             if (!fresh && (await redis.zscore(keys.retries, r.id)) !== null) continue
             later.push({ id: r.id, atMs: Math.max(r.next_attempt_at, now) })
-          } else if (r.status === 'delivering' || deliverCaughtUp) {
+          } else if (r.status === Status.delivering || deliverCaughtUp) {
             due.push(r.id)
           }
         }

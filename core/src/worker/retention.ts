@@ -1,6 +1,7 @@
 /**
  * Retention: deletes events older than RELAY_RETENTION_DAYS whose deliveries are all
- * finished (succeeded, skipped, dead or discarded); deliveries, attempts and dead
+ * finished (succeeded, skipped, dead or discarded: none pending, in flight, retrying
+ * or paused); deliveries, attempts and dead
  * letters go with them (ON DELETE CASCADE). Work still pending is never pruned, however
  * old. Runs hourly in small batches under a lease, so one worker does it and no batch
  * holds locks for long.
@@ -8,6 +9,7 @@
 import type { Logger } from 'pino'
 import { sql } from 'slonik'
 import type { Db } from '../db/pool.ts'
+import { HELD, statusIn } from '../delivery/status.ts'
 import type { RelayRedis } from '../redis/client.ts'
 
 export const RETENTION_INTERVAL_MS = 3_600_000
@@ -23,7 +25,7 @@ export async function pruneOnce(db: Db, days: number): Promise<number> {
         SELECT e.id FROM events e
         WHERE e.received_at < now() - make_interval(days => ${days})
           AND e.fanout_status <> 'pending'
-          AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status IN ('pending', 'delivering', 'retrying'))
+          AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND ${statusIn(sql.fragment`d.status`, HELD)})
         ORDER BY e.received_at LIMIT ${BATCH})`)
     total += r.rowCount
     if (r.rowCount < BATCH) break

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino'
 import type { RelayRedis } from '../redis/client.ts'
 import type { Keys } from '../redis/keys.ts'
+import { moveDueRetries } from '../queue/enqueue.ts'
 
 export const MOVER_INTERVAL_MS = 250
 const MOVE_PER_CALL = 1000
@@ -20,7 +21,7 @@ export function startRetryMover(deps: { redis: RelayRedis; keys: Keys; log: Logg
     try {
       // Keep going while full batches come back, so a backlog drains in one tick.
       for (;;) {
-        const n = await redis.moveDue(keys.retries, keys.deliveries, Date.now(), MOVE_PER_CALL)
+        const n = await moveDueRetries(redis, keys, Date.now(), MOVE_PER_CALL)
         moved += n
         if (n < MOVE_PER_CALL) break
       }

@@ -6,11 +6,9 @@
  */
 import type { Logger } from 'pino'
 import type { RelayRedis } from '../redis/client.ts'
+import { toEntries, type StreamEntry } from '../queue/entries.ts'
 
-export interface StreamEntry {
-  readonly id: string
-  readonly fields: Record<string, string>
-}
+export type { StreamEntry }
 
 export interface StreamConsumerOptions {
   readonly cmd: RelayRedis
@@ -35,19 +33,6 @@ export async function ensureGroup(redis: RelayRedis, stream: string, group: stri
   } catch (err) {
     if (!/BUSYGROUP/.test(String((err as Error).message))) throw err
   }
-}
-
-export function toEntries(raw: [string, string[]][] | null | undefined): StreamEntry[] {
-  if (!raw) return []
-  const out: StreamEntry[] = []
-  for (const item of raw) {
-    if (!item) continue
-    const [id, flat] = item
-    const fields: Record<string, string> = {}
-    for (let i = 0; flat && i < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!
-    out.push({ id, fields })
-  }
-  return out
 }
 
 export class StreamConsumer {

@@ -18,13 +18,13 @@ export const Filter = Type.Object(FilterFields)
 export type Filter = Static<typeof Filter>
 
 /**
- * WHERE conditions over `dead_letters dl JOIN deliveries d JOIN subscriptions s`.
- * `d.status = 'dead'` is implied by a dead letter existing; it is checked anyway so a
- * row left behind by a bug can never be replayed or discarded twice.
+ * WHERE conditions over `dead_letters dl JOIN deliveries d JOIN subscriptions s`. A dead
+ * letter exists exactly while its delivery is dead (the core writes and removes both in
+ * one transition), and replay and discard check the status themselves.
  */
 export function filterConditions(f: Filter): ListSqlToken {
   const conds = [
-    sql.fragment`d.status = 'dead'`,
+    sql.fragment`TRUE`,
     f.sourceId ? sql.fragment`s.source_id = ${f.sourceId}` : null,
     f.subscriptionId ? sql.fragment`d.subscription_id = ${f.subscriptionId}` : null,
     f.reason ? sql.fragment`dl.reason = ${f.reason}` : null,

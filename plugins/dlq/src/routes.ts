@@ -7,7 +7,7 @@ import type { LifecycleDeps } from '@webhook-relay/core/plugin'
 import Type, { type Static } from 'typebox'
 import { badCursor, deadLetterNotFound } from './errors.ts'
 import { FilterFields } from './filters.ts'
-import { countDeadLetters, discardDeadLetter, getDeadLetter, listDeadLetters, replayDeadLetter, replayDeadLetters } from './store.ts'
+import { countDeadLetters, getDeadLetter, listDeadLetters, oldestDeadLetterIds } from './store.ts'
 
 export const DEFAULT_PAGE_SIZE = 50
 export const MAX_PAGE_SIZE = 500
@@ -58,8 +58,7 @@ export function deadLetterRoutes(deps: LifecycleDeps) {
       '/dead-letters/:id/replay',
       { schema: { tags, params: IdParams, summary: 'Replay one: due now, fresh attempt count, same webhook-id' } },
       async (req, reply) => {
-        if (!(await replayDeadLetter(db, req.params.id))) throw deadLetterNotFound(req.params.id)
-        await enqueue(deps, [req.params.id])
+        if ((await deps.deliveries.replayDead([req.params.id])).length === 0) throw deadLetterNotFound(req.params.id)
         return reply.code(202).send(await deps.deliveryDetail(req.params.id))
       },
     )
@@ -69,8 +68,7 @@ export function deadLetterRoutes(deps: LifecycleDeps) {
       { schema: { tags, body: ReplayManyBody, summary: 'Replay the oldest dead letters matching a filter, up to limit' } },
       async (req, reply) => {
         const { limit = DEFAULT_REPLAY_LIMIT, ...filter } = req.body
-        const ids = await replayDeadLetters(db, filter, limit)
-        await enqueue(deps, ids)
+        const ids = await deps.deliveries.replayDead(await oldestDeadLetterIds(db, filter, limit))
         return reply.code(202).send({ replayed: ids.length, remaining: await countDeadLetters(db, filter) })
       },
     )
@@ -79,17 +77,10 @@ export function deadLetterRoutes(deps: LifecycleDeps) {
       '/dead-letters/:id',
       { schema: { tags, params: IdParams, summary: 'Discard: remove the dead letter and mark the delivery discarded' } },
       async (req, reply) => {
-        if (!(await discardDeadLetter(db, req.params.id))) throw deadLetterNotFound(req.params.id)
+        if ((await deps.deliveries.discardDead([req.params.id])).length === 0) throw deadLetterNotFound(req.params.id)
         deps.log.info({ deliveryId: req.params.id }, 'dead letter discarded')
         return reply.code(204).send()
       },
     )
   }
-}
-
-/** The rows are committed: a failed XADD is repaired by the reconciler, so the request still succeeds. */
-async function enqueue(deps: LifecycleDeps, ids: readonly string[]): Promise<void> {
-  await deps.enqueueDeliveries(ids).catch((err: unknown) => {
-    deps.log.warn({ err: (err as Error).message, count: ids.length }, 'enqueueing replayed deliveries failed; the reconciler will pick them up')
-  })
 }

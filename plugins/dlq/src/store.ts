@@ -1,9 +1,7 @@
 /**
- * Dead-letter queries over the core schema (sql/0007_dead_letters.sql, 0009). Replay and
- * discard follow the delivery state machine (core/src/delivery/transitions.ts):
- * dead -> retrying (due now, fresh attempt count, same webhook-id) or dead -> discarded,
- * each with its dead_letters row removed in the same statement, so the queue and the
- * delivery status never disagree.
+ * Dead-letter reads over the core schema (sql/0007_dead_letters.sql, 0009). Replay and
+ * discard are the core's transitions (LifecycleDeps.deliveries): this plugin selects,
+ * the delivery state machine changes rows.
  */
 import { sql, type DatabasePool } from 'slonik'
 import { beforeCursor, CURSOR_US, encodeCursor } from './cursor.ts'
@@ -82,58 +80,11 @@ export async function countDeadLetters(db: DatabasePool, f: Filter): Promise<num
 }
 
 /**
- * Makes up to `limit` dead deliveries matching the filter due now, oldest first: fresh
- * attempt count, same webhook-id, dead letter removed. SKIP LOCKED lets two people replay
- * overlapping filters at once without either waiting or replaying a delivery twice.
- * Returns the delivery ids to put on the stream.
+ * The ids of up to `limit` dead letters matching the filter, oldest first: what
+ * replay-many hands to the core's replayDead (a delivery another person replayed
+ * meanwhile is no longer dead and is left out there).
  */
-export async function replayDeadLetters(db: DatabasePool, f: Filter, limit: number): Promise<readonly string[]> {
-  return (await db.anyFirst(sql.unsafe`
-    WITH picked AS (
-      SELECT dl.delivery_id FROM ${FROM_DEAD_LETTERS}
-      WHERE ${filterConditions(f)}
-      ORDER BY dl.created_at, dl.delivery_id LIMIT ${limit}
-      FOR UPDATE OF dl, d SKIP LOCKED
-    ), gone AS (
-      DELETE FROM dead_letters WHERE delivery_id IN (SELECT delivery_id FROM picked) RETURNING delivery_id
-    )
-    UPDATE deliveries SET status = 'retrying', attempt_count = 0, next_attempt_at = now(), dead_reason = NULL,
-      completed_at = NULL, lease_until = NULL, updated_at = now()
-    WHERE id IN (SELECT delivery_id FROM gone)
-    RETURNING id`)) as readonly string[]
-}
-
-/** Replays one dead letter; false when there is no such dead letter (never dead, already replayed or discarded). */
-export async function replayDeadLetter(db: DatabasePool, deliveryId: string): Promise<boolean> {
-  const ids = await db.anyFirst(sql.unsafe`
-    WITH gone AS (
-      DELETE FROM dead_letters dl USING deliveries d
-      WHERE dl.delivery_id = ${deliveryId} AND d.id = dl.delivery_id AND d.status = 'dead'
-      RETURNING dl.delivery_id
-    )
-    UPDATE deliveries SET status = 'retrying', attempt_count = 0, next_attempt_at = now(), dead_reason = NULL,
-      completed_at = NULL, lease_until = NULL, updated_at = now()
-    WHERE id IN (SELECT delivery_id FROM gone)
-    RETURNING id`)
-  return ids.length === 1
-}
-
-/** Gives up on a dead delivery for good: status discarded, dead letter removed. False when there is no such dead letter. */
-export async function discardDeadLetter(db: DatabasePool, deliveryId: string): Promise<boolean> {
-  return (await discardDeadLetters(db, [deliveryId])) === 1
-}
-
-/** discardDeadLetter for many (the admin UI's bulk action); returns how many were discarded. */
-export async function discardDeadLetters(db: DatabasePool, deliveryIds: readonly string[]): Promise<number> {
-  if (deliveryIds.length === 0) return 0
-  const ids = await db.anyFirst(sql.unsafe`
-    WITH gone AS (
-      DELETE FROM dead_letters dl USING deliveries d
-      WHERE dl.delivery_id = ANY(${sql.array(deliveryIds, 'uuid')}) AND d.id = dl.delivery_id AND d.status = 'dead'
-      RETURNING dl.delivery_id
-    )
-    UPDATE deliveries SET status = 'discarded', updated_at = now()
-    WHERE id IN (SELECT delivery_id FROM gone)
-    RETURNING id`)
-  return ids.length
+export async function oldestDeadLetterIds(db: DatabasePool, f: Filter, limit: number): Promise<readonly string[]> {
+  return (await db.anyFirst(sql.unsafe`SELECT dl.delivery_id FROM ${FROM_DEAD_LETTERS}
+    WHERE ${filterConditions(f)} ORDER BY dl.created_at, dl.delivery_id LIMIT ${limit}`)) as readonly string[]
 }

@@ -4,8 +4,8 @@
  * leaves the queue and the delivery becomes discarded; its attempts stay for the record).
  */
 import type { FastifyInstance } from 'fastify'
-import { enqueueDeliveries, listSources, makeDueNow, withDb } from '../core.ts'
-import { deadLetters, discardDeadLetters, PAGE_SIZE } from '../queries.ts'
+import { listSources, withDb } from '../core.ts'
+import { deadLetters, PAGE_SIZE } from '../queries.ts'
 import { page } from '../render.ts'
 import { UI_PREFIX } from '../session.ts'
 import { field, fields, uuidParam, type RouteOptions } from './context.ts'
@@ -42,12 +42,10 @@ export async function deadLetterRoutes(app: FastifyInstance, { services: s }: Ro
     const op = field(req.body, 'op')
     if (ids.length === 0) return reply.redirect(`${UI_PREFIX}/dead-letters`, 303)
     if (op === 'discard') {
-      const n = await withDb(() => discardDeadLetters(s.db, ids))
+      const n = (await s.deliveries.discardDead(ids)).length
       return reply.redirect(`${UI_PREFIX}/dead-letters?done=discarded&n=${n}`, 303)
     }
-    const replayed: string[] = []
-    for (const id of ids) if (await withDb(() => makeDueNow(s.db, id, { resetAttempts: true }))) replayed.push(id)
-    await enqueueDeliveries(s.redis, s.keys, replayed).catch(() => {})
+    const replayed = await s.deliveries.replayDead(ids)
     return reply.redirect(`${UI_PREFIX}/dead-letters?done=replayed&n=${replayed.length}`, 303)
   })
 }

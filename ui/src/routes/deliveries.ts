@@ -3,14 +3,14 @@ import type { FastifyInstance } from 'fastify'
 import {
   attemptView,
   DELIVERY_STATUSES,
-  enqueueDeliveries,
+  RETRYABLE_NOW,
+  type DeliveryStatus,
   getDelivery,
   getSource,
   getSubscription,
   listAttempts,
   listDeliveries,
   listSources,
-  makeDueNow,
   withDb,
 } from '../core.ts'
 import { PAGE_SIZE } from '../queries.ts'
@@ -34,7 +34,7 @@ export async function deliveryRoutes(app: FastifyInstance, { services: s }: Rout
   app.get<{ Querystring: ListQuery }>('/deliveries', async (req, reply) => {
     const q = req.query
     const filter = {
-      status: (DELIVERY_STATUSES as readonly string[]).includes(q.status ?? '') ? q.status : undefined,
+      status: (DELIVERY_STATUSES as readonly string[]).includes(q.status ?? '') ? (q.status as DeliveryStatus) : undefined,
       sourceId: uuidParam(q.sourceId),
       subscriptionId: uuidParam(q.subscriptionId),
       before: uuidParam(q.before),
@@ -72,16 +72,19 @@ export async function deliveryRoutes(app: FastifyInstance, { services: s }: Rout
           responseBody: v.response ? readable(v.response.body, v.response.bodyEncoding) : null,
         }
       }).reverse(),
-      retryable: ['pending', 'retrying', 'dead', 'skipped'].includes(d.status),
+      retryable: RETRYABLE_NOW.includes(d.status as DeliveryStatus),
       flash: req.query.replayed ? 'Replay queued: a new delivery of the stored event.' : req.query.retried ? 'Retry queued.' : null,
     })
   })
 
   app.post<{ Params: { id: string } }>('/deliveries/:id/retry', async (req, reply) => {
     const d = await withDb(() => getDelivery(s.db, req.params.id))
-    const ok = await withDb(() => makeDueNow(s.db, d.id, { resetAttempts: d.status === 'dead' }))
-    if (!ok) return page(req, reply, 'error.njk', { status: 409, message: `This delivery is ${d.status}; only pending, retrying, dead or skipped deliveries can be retried.` }, 409)
-    await enqueueDeliveries(s.redis, s.keys, [d.id]).catch(() => {})
+    try {
+      await s.deliveries.retryNow(d.id)
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 409) throw err
+      return page(req, reply, 'error.njk', { status: 409, message: (err as Error).message }, 409)
+    }
     return reply.redirect(`${UI_PREFIX}/deliveries/${d.id}?retried=1`, 303)
   })
 }

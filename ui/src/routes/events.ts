@@ -1,9 +1,7 @@
 /** The event log of a source (filters, keyset paging, live tail) and the payload inspector. */
 import type { FastifyInstance } from 'fastify'
 import {
-  createReplayDelivery,
   deliveriesOfEvent,
-  enqueueDeliveries,
   getEvent,
   getSource,
   listSubscriptions,
@@ -96,9 +94,7 @@ export async function eventRoutes(app: FastifyInstance, { services: s }: RouteOp
     const subs = await withDb(() => listSubscriptions(s.db, e.source_id))
     const sub = subs.find((x) => x.id === subId)
     if (!sub) return page(req, reply, 'error.njk', { status: 400, message: 'Pick a subscription of this event\'s source to replay to.' }, 400)
-    const id = await withDb(() => createReplayDelivery(s.db, e.id, sub.id))
-    // If the stream write fails the delivery row is pending and the reconciler enqueues it.
-    await enqueueDeliveries(s.redis, s.keys, [id]).catch(() => {})
+    const id = await s.deliveries.replayEvent(e.id, sub.id)
     return reply.redirect(`${UI_PREFIX}/deliveries/${id}?replayed=1`, 303)
   })
 }

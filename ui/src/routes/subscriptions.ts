@@ -13,7 +13,6 @@ import {
   listTransforms,
   MASK,
   rotateSigningSecret,
-  updateSubscription,
   withDb,
   type SubscriptionRow,
 } from '../core.ts'
@@ -124,13 +123,13 @@ export async function subscriptionRoutes(app: FastifyInstance, { services: s }: 
     if (!config) {
       return editPage(req, reply, { ...cur, description, transform_version_id: transformVersionId, enabled }, { fields: configFields(s, cur.action, values, errors, true), formError: errors[''] }, 422)
     }
-    await withDb(() => updateSubscription(s.db, cur.id, { config, enabled, transformVersionId, description }))
+    await s.deliveries.updateSubscription(cur.id, { config, enabled, transformVersionId, description })
     return reply.redirect(`${UI_PREFIX}/subscriptions/${cur.id}?saved=1`, 303)
   })
 
   app.post<{ Params: { id: string } }>('/subscriptions/:id/toggle', async (req, reply) => {
     const cur = await withDb(() => getSubscription(s.db, req.params.id))
-    await withDb(() => updateSubscription(s.db, cur.id, { config: cur.config, enabled: !cur.enabled, transformVersionId: cur.transform_version_id, description: cur.description }))
+    await s.deliveries.updateSubscription(cur.id, { config: cur.config, enabled: !cur.enabled, transformVersionId: cur.transform_version_id, description: cur.description })
     return reply.redirect(`${UI_PREFIX}/subscriptions/${cur.id}`, 303)
   })
 

@@ -2,9 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import Type, { type Static } from 'typebox'
 import { withDb } from '../../db/pool.ts'
-import { Errors } from '../../errors.ts'
-import { enqueueDeliveries } from '../../queue/enqueue.ts'
-import { getDelivery, listAttempts, listDeliveries, makeDueNow } from '../../store/deliveries.ts'
+import { getDelivery, listAttempts, listDeliveries } from '../../store/deliveries.ts'
 import { DeliveryStatus, IdParams, Paging } from '../schemas.ts'
 import type { Services } from '../services.ts'
 import { attemptView, deliveryView } from '../views.ts'
@@ -32,10 +30,7 @@ export async function deliveryRoutes(app: FastifyInstance, s: Services): Promise
   })
 
   app.post<{ Params: Static<typeof IdParams> }>('/deliveries/:id/retry', { schema: { tags, params: IdParams, summary: 'Retry now (a dead delivery starts a fresh attempt count, same webhook-id)' } }, async (req, reply) => {
-    const d = await withDb(() => getDelivery(s.db, req.params.id))
-    const ok = await withDb(() => makeDueNow(s.db, d.id, { resetAttempts: d.status === 'dead' }))
-    if (!ok) throw new Errors.CONFLICT(`delivery ${d.id} is ${d.status}; only pending, retrying, dead or skipped deliveries can be retried`)
-    await enqueueDeliveries(s.redis, s.keys, [d.id]).catch(() => {})
-    return reply.code(202).send(deliveryView(await withDb(() => getDelivery(s.db, d.id))))
+    await s.deliveries.retryNow(req.params.id)
+    return reply.code(202).send(deliveryView(await withDb(() => getDelivery(s.db, req.params.id))))
   })
 }

@@ -3,8 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import Type, { type Static } from 'typebox'
 import { withDb } from '../../db/pool.ts'
 import { Errors } from '../../errors.ts'
-import { enqueueDeliveries } from '../../queue/enqueue.ts'
-import { createReplayDelivery, deliveriesOfEvent, getDelivery } from '../../store/deliveries.ts'
+import { deliveriesOfEvent, getDelivery } from '../../store/deliveries.ts'
 import { getEvent, listEvents } from '../../store/events.ts'
 import { getSubscription } from '../../store/subscriptions.ts'
 import { IdParams, Paging, ReplayBody } from '../schemas.ts'
@@ -37,9 +36,7 @@ export async function eventRoutes(app: FastifyInstance, s: Services): Promise<vo
       const e = await withDb(() => getEvent(s.db, req.params.id))
       const sub = await withDb(() => getSubscription(s.db, req.body.subscriptionId))
       if (sub.source_id !== e.source_id) throw new Errors.INVALID_REQUEST('the subscription belongs to another source')
-      const id = await withDb(() => createReplayDelivery(s.db, e.id, sub.id))
-      // If this write fails the delivery row is pending; the reconciler enqueues it.
-      await enqueueDeliveries(s.redis, s.keys, [id]).catch(() => {})
+      const id = await s.deliveries.replayEvent(e.id, sub.id)
       return reply.code(202).send(deliveryView(await withDb(() => getDelivery(s.db, id))))
     },
   )

@@ -8,7 +8,6 @@ import {
   getSubscription,
   listSubscriptions,
   rotateSigningSecret,
-  updateSubscription,
 } from '../../store/subscriptions.ts'
 import { getSource } from '../../store/sources.ts'
 import { IdParams, RotateBody, SubscriptionCreate, SubscriptionUpdate } from '../schemas.ts'
@@ -57,14 +56,12 @@ export async function subscriptionRoutes(app: FastifyInstance, s: Services): Pro
       const cur = await withDb(() => getSubscription(s.db, req.params.id))
       const b = req.body
       const config = b.config === undefined ? cur.config : s.plugins.prepareConfig(cur.action, b.config, cur.config)
-      const r = await withDb(() =>
-        updateSubscription(s.db, req.params.id, {
-          config,
-          enabled: b.enabled ?? cur.enabled,
-          transformVersionId: b.transformVersionId === undefined ? cur.transform_version_id : b.transformVersionId,
-          description: b.description === undefined ? cur.description : b.description,
-        }),
-      )
+      const r = await s.deliveries.updateSubscription(req.params.id, {
+        config,
+        enabled: b.enabled ?? cur.enabled,
+        transformVersionId: b.transformVersionId === undefined ? cur.transform_version_id : b.transformVersionId,
+        description: b.description === undefined ? cur.description : b.description,
+      })
       return view(r)
     },
   )

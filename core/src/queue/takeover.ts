@@ -1,0 +1,60 @@
+/**
+ * Taking over a dead consumer's pending entries. A consumer is dead when its liveness
+ * key is gone (liveness.ts) and it has not touched the group for longer than the
+ * liveness TTL (the second test spares a live worker of an older version, which keeps
+ * no liveness key). One worker at a time takes over one dead consumer (a lease per dead
+ * consumer), XCLAIMs its entries in batches for its own handler, and removes the
+ * consumer from the group once nothing is left pending, so the group's consumer list
+ * does not grow with every restart.
+ */
+import type { RelayRedis } from '../redis/client.ts'
+import type { Keys } from '../redis/keys.ts'
+import { toEntries, type StreamEntry } from './entries.ts'
+import { withoutLiveness } from './liveness.ts'
+
+export interface ConsumerInfo {
+  readonly name: string
+  readonly pending: number
+  readonly idleMs: number
+}
+
+export async function groupConsumers(redis: RelayRedis, stream: string, group: string): Promise<ConsumerInfo[]> {
+  const raw = (await redis.xinfo('CONSUMERS', stream, group)) as (string | number)[][]
+  return raw.map((flat) => {
+    const f = new Map<string, string | number>()
+    for (let i = 0; i + 1 < flat.length; i += 2) f.set(String(flat[i]), flat[i + 1]!)
+    return { name: String(f.get('name')), pending: Number(f.get('pending') ?? 0), idleMs: Number(f.get('idle') ?? 0) }
+  })
+}
+
+/** The group's consumers, other than `self`, that are dead. */
+export async function deadConsumers(redis: RelayRedis, keys: Keys, stream: string, group: string, self: string, ttlMs: number): Promise<ConsumerInfo[]> {
+  const quiet = (await groupConsumers(redis, stream, group)).filter((c) => c.name !== self && c.idleMs > ttlMs)
+  const dead = new Set(await withoutLiveness(redis, keys, quiet.map((c) => c.name)))
+  return quiet.filter((c) => dead.has(c.name))
+}
+
+/** Takes the lease on taking over `consumer`; false when another worker has it. */
+export async function lockTakeover(redis: RelayRedis, keys: Keys, consumer: string, self: string, leaseMs: number): Promise<boolean> {
+  return (await redis.set(keys.takeoverLock + consumer, self, 'PX', leaseMs, 'NX')) === 'OK'
+}
+
+export async function unlockTakeover(redis: RelayRedis, keys: Keys, consumer: string, self: string): Promise<void> {
+  // Release only our own lease.
+  await redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, keys.takeoverLock + consumer, self)
+}
+
+/**
+ * Moves up to `count` of `from`'s pending entries to `to` and returns them. Entries
+ * trimmed from the stream meanwhile are dropped from the pending list by XCLAIM itself.
+ */
+export async function claimPending(redis: RelayRedis, stream: string, group: string, from: string, to: string, count: number): Promise<{ entries: StreamEntry[]; claimedIds: number }> {
+  const pending = (await redis.xpending(stream, group, '-', '+', count, from)) as [string, string, number, number][]
+  if (pending.length === 0) return { entries: [], claimedIds: 0 }
+  const raw = (await redis.xclaim(stream, group, to, 0, ...pending.map((p) => p[0]))) as [string, string[]][]
+  return { entries: toEntries(raw), claimedIds: pending.length }
+}
+
+export async function removeConsumer(redis: RelayRedis, stream: string, group: string, consumer: string): Promise<void> {
+  await redis.xgroup('DELCONSUMER', stream, group, consumer)
+}

@@ -1,0 +1,97 @@
+/**
+ * Claim task: a batch of delivery entries in, the deliveries this worker may attempt
+ * now out. The claim itself is one statement (transitions.ts claim()). Entries that
+ * claim nothing are settled here: not due yet goes back to the retry set at its time
+ * (a duplicate entry never sends a retry early), paused and finished ones are acked.
+ * Then the fairness gate (subscription-gate.ts) lets each claim run, wait briefly for a
+ * slot, or go back to the retry set without an attempt counted (defer).
+ */
+import type { Db } from '../db/pool.ts'
+import { claim, defer, type Claim } from '../delivery/transitions.ts'
+import type { Metrics } from '../metrics/metrics.ts'
+import { ack, scheduleRetries } from '../queue/enqueue.ts'
+import type { StreamEntry } from '../queue/entries.ts'
+import type { RelayRedis } from '../redis/client.ts'
+import { DELIVER_GROUP, type Keys } from '../redis/keys.ts'
+import { isUuid } from '../store/ids.ts'
+import type { SubscriptionGate } from './subscription-gate.ts'
+
+/** Lease beyond the attempt's own bound: loading the event, the transform, recording. */
+export const LEASE_MARGIN_MS = 10_000
+
+export interface ClaimDeps {
+  readonly db: Db
+  readonly redis: RelayRedis
+  readonly keys: Keys
+  readonly metrics: Metrics
+  readonly gate: SubscriptionGate
+  /** This worker's consumer name. */
+  readonly worker: string
+  readonly defaultTimeoutMs: number
+  readonly maxTimeoutMs: number
+}
+
+/** A claim and the stream entry it answers to. */
+export interface Claimed {
+  readonly claim: Claim
+  readonly entryId: string
+}
+
+export interface Admitted extends Claimed {
+  /** Set when the delivery waits for a slot of its subscription. */
+  readonly ready: Promise<void> | null
+}
+
+export class ClaimTask {
+  readonly #d: ClaimDeps
+
+  constructor(d: ClaimDeps) {
+    this.#d = d
+  }
+
+  /** Claims the entries' deliveries; `takeOverFrom` names dead workers whose claims may be taken. */
+  async claim(entries: readonly StreamEntry[], takeOverFrom?: readonly string[]): Promise<Claimed[]> {
+    const { db, redis, keys } = this.#d
+    const byDelivery = new Map<string, string[]>()
+    const junk: string[] = []
+    for (const e of entries) {
+      const id = e.fields.d
+      if (!id || !isUuid(id)) junk.push(e.id)
+      else byDelivery.set(id, [...(byDelivery.get(id) ?? []), e.id])
+    }
+    const r = await claim(db, [...byDelivery.keys()], {
+      worker: this.#d.worker,
+      takeOverFrom,
+      defaultTimeoutMs: this.#d.defaultTimeoutMs,
+      maxTimeoutMs: this.#d.maxTimeoutMs,
+      leaseMarginMs: LEASE_MARGIN_MS,
+    })
+    await scheduleRetries(redis, keys, r.notDue)
+    // Each claim runs with its first entry; every other entry of the batch is settled now.
+    const claimed = r.claimed.map((c) => ({ claim: c, entryId: byDelivery.get(c.id)![0]! }))
+    const running = new Set(claimed.map((c) => c.entryId))
+    await ack(redis, keys.deliveries, DELIVER_GROUP, [...junk, ...entries.map((e) => e.id).filter((id) => !running.has(id) && !junk.includes(id))])
+    return claimed
+  }
+
+  /** Runs each claim through the fairness gate; the deferred ones go back to the retry set. */
+  async admit(claimed: readonly Claimed[]): Promise<Admitted[]> {
+    const { db, redis, keys, metrics, gate } = this.#d
+    const admitted: Admitted[] = []
+    const deferred: { claim: Claim; entryId: string; atMs: number }[] = []
+    const now = Date.now()
+    for (const c of claimed) {
+      const a = gate.admit(c.claim.subscription_id, now)
+      if (a.kind === 'defer') deferred.push({ ...c, atMs: now + a.afterMs })
+      else admitted.push({ ...c, ready: a.kind === 'wait' ? a.ready : null })
+    }
+    if (deferred.length) {
+      const held = await defer(db, deferred)
+      await scheduleRetries(redis, keys, deferred.filter((x) => held.has(x.claim.id)).map((x) => ({ id: x.claim.id, atMs: x.atMs })))
+      await ack(redis, keys.deliveries, DELIVER_GROUP, deferred.map((x) => x.entryId))
+      metrics.deliveriesDeferred.inc(held.size)
+      if (held.size < deferred.length) metrics.staleWrites.inc({ transition: 'defer' }, deferred.length - held.size)
+    }
+    return admitted
+  }
+}
