@@ -178,3 +178,10 @@ export async function recentEvents(db: Db, limit = 20) {
   return db.any(sql.type(Recent)`SELECT e.id, e.received_at, s.slug, octet_length(e.body)::int AS size
     FROM events e JOIN sources s ON s.id = e.source_id ORDER BY e.id DESC LIMIT ${limit}`)
 }
+
+const Paused = row(Type.Object({ n: Type.Integer() }))
+
+/** How many deliveries of a subscription wait, paused, for it to be enabled (the deliveries_paused index). */
+export async function pausedDeliveries(db: Db, subscriptionId: string): Promise<number> {
+  return db.oneFirst(sql.type(Paused)`SELECT count(*)::int AS n FROM deliveries WHERE subscription_id = ${subscriptionId} AND ${statusIs(STATUS, Status.paused)}`)
+}

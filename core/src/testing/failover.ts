@@ -8,6 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { Status } from '../delivery/status.ts'
 import { createTestEnv, eventually } from './relay-env.ts'
 import { startSubscriber } from './subscriber.ts'
 
@@ -92,7 +93,7 @@ export async function runFailover(o: FailoverOptions): Promise<FailoverResult> {
     await eventually(() => new Set(after().map((r) => r.body.toString())).size >= o.inFlight, 'every in-flight delivery to arrive again', timeoutMs, 20)
     const arrivedAt = after().at(-1)!.at
     await eventually(async () => {
-      const [r] = await env.query<{ n: number }>("SELECT count(*)::int AS n FROM deliveries WHERE status = 'succeeded'")
+      const [r] = await env.query<{ n: number }>('SELECT count(*)::int AS n FROM deliveries WHERE status = $1', [Status.succeeded])
       return r!.n === o.inFlight
     }, 'every delivery to be succeeded', timeoutMs, 50)
     const succeededAt = Date.now()

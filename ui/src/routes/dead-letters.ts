@@ -33,7 +33,7 @@ export async function deadLetterRoutes(app: FastifyInstance, { services: s }: Ro
       reasons: REASONS,
       query: filter,
       olderUrl: rows.length === PAGE_SIZE ? `${UI_PREFIX}/dead-letters?${params}` : null,
-      flash: q.done === 'replayed' ? `${n} replay${n === 1 ? '' : 's'} queued.` : q.done === 'discarded' ? `${n} dead letter${n === 1 ? '' : 's'} discarded.` : null,
+      flash: q.done === 'replay' ? `${n} replay${n === 1 ? '' : 's'} queued.` : q.done === 'discard' ? `${n} dead letter${n === 1 ? '' : 's'} discarded.` : null,
     })
   })
 
@@ -43,9 +43,9 @@ export async function deadLetterRoutes(app: FastifyInstance, { services: s }: Ro
     if (ids.length === 0) return reply.redirect(`${UI_PREFIX}/dead-letters`, 303)
     if (op === 'discard') {
       const n = (await s.deliveries.discardDead(ids)).length
-      return reply.redirect(`${UI_PREFIX}/dead-letters?done=discarded&n=${n}`, 303)
+      return reply.redirect(`${UI_PREFIX}/dead-letters?done=discard&n=${n}`, 303)
     }
     const replayed = await s.deliveries.replayDead(ids)
-    return reply.redirect(`${UI_PREFIX}/dead-letters?done=replayed&n=${replayed.length}`, 303)
+    return reply.redirect(`${UI_PREFIX}/dead-letters?done=replay&n=${replayed.length}`, 303)
   })
 }

@@ -16,6 +16,7 @@ import {
   withDb,
   type SubscriptionRow,
 } from '../core.ts'
+import { pausedDeliveries } from '../queries.ts'
 import { page, partial } from '../render.ts'
 import { describeFields, readForm, validate, type FieldErrors } from '../schema-form.ts'
 import { UI_PREFIX } from '../session.ts'
@@ -105,6 +106,7 @@ export async function subscriptionRoutes(app: FastifyInstance, { services: s }: 
       plugin: s.plugins.get(sub.action),
       fields: configFields(s, sub.action, masked, {}, true),
       transforms: await transforms(sub.transform_version_id),
+      pausedCount: await withDb(() => pausedDeliveries(s.db, sub.id)),
       ...ctx,
     }, status)
   }
