@@ -44,6 +44,9 @@ export const q = {
   endToEndLatency: quantiles('end_to_end_latency_seconds', [SOURCE, ACTION]),
   deferredRate: `sum(rate(deliveries_deferred_total${sel()}[${RATE}]))`,
   deadLetteredRate: `sum by (source, action, reason) (rate(deliveries_dead_total${sel(SOURCE, ACTION)}[${RATE}]))`,
+  // Failover: both counters have a series only once something happened, hence the 0.
+  takeoverRate: `sum by (stream) (rate(stream_takeovers_total${sel()}[${RATE}])) or vector(0)`,
+  staleWriteRate: `sum by (transition) (rate(delivery_stale_writes_total${sel()}[${RATE}])) or vector(0)`,
 
   // Per-action breakdown
   actionAttemptRate: `sum by (action) (rate(deliveries_attempted_total${sel(SOURCE, ACTION)}[${RATE}]))`,
@@ -59,6 +62,7 @@ export const q = {
   // Queues and streams: gauges that several processes may export, so take the max.
   retryQueueDepth: `max(retry_queue_depth${sel()})`,
   dlqDepth: `max(dlq_depth${sel()})`,
+  pausedDepth: `max(deliveries_paused${sel()})`,
   streamLag: `max by (stream, group) (stream_lag${sel()})`,
   streamPending: `max by (stream, group) (stream_pending${sel()})`,
   activeSubscriptionsBySource: `max by (source) (active_subscriptions${sel(SOURCE)})`,
