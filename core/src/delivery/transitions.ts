@@ -178,6 +178,7 @@ export interface Fence {
  */
 export async function defer(db: Queryable, due: readonly { claim: Fence; atMs: number }[]): Promise<ReadonlySet<string>> {
   if (due.length === 0) return new Set()
+  due = byId(due, (x) => x.claim.id)
   const ids = await db.anyFirst(sql.type(IdRow)`
     UPDATE deliveries d SET attempt_count = d.attempt_count - 1, attempt_seq = d.attempt_seq - 1,
       status = CASE WHEN d.attempt_seq - 1 = 0 THEN ${lit(Status.pending)} ELSE ${lit(Status.retrying)} END,
@@ -186,6 +187,18 @@ export async function defer(db: Queryable, due: readonly { claim: Fence; atMs: n
     WHERE d.id = u.id AND ${statusIs(D_STATUS, Status.delivering)} AND d.claim_token = u.token
     RETURNING d.id`)
   return new Set(ids)
+}
+
+/**
+ * Extends a claim's lease (a delivery that waited long for a slot in the fairness gate):
+ * false when the claim was taken over meanwhile, and the attempt must not be made.
+ */
+export async function renewLease(db: Queryable, claim: Fence, leaseMs: number): Promise<boolean> {
+  const ids = await db.anyFirst(sql.type(IdRow)`
+    UPDATE deliveries d SET lease_until = now() + make_interval(secs => ${leaseMs / 1000}), updated_at = now()
+    WHERE d.id = ${claim.id} AND ${statusIs(D_STATUS, Status.delivering)} AND d.claim_token = ${claim.claim_token}
+    RETURNING d.id`)
+  return ids.length === 1
 }
 
 /* ─── record (the outcome of an attempt) ─────────────────────────────────────────── */
@@ -242,6 +255,7 @@ const IdRow = row(Type.Object({ id: Type.String() }))
  */
 export async function record(db: Queryable, outcomes: readonly Outcome[]): Promise<RecordResult> {
   if (outcomes.length === 0) return { applied: new Map(), stale: [] }
+  outcomes = byId(outcomes, (o) => o.claim.id)
   const run = async (q: Queryable) => {
     const rows = await q.any(sql.type(Applied)`
       WITH applied AS (
@@ -324,14 +338,10 @@ export async function retryNow(db: Queryable, id: string): Promise<boolean> {
 export async function replayDead(db: Queryable, ids: readonly string[]): Promise<readonly string[]> {
   if (ids.length === 0) return []
   return db.anyFirst(sql.type(IdRow)`
-    WITH gone AS (
-      DELETE FROM dead_letters dl USING deliveries d
-      WHERE dl.delivery_id = ANY(${sql.array(ids, 'uuid')}) AND d.id = dl.delivery_id AND ${statusIs(D_STATUS, Status.dead)}
-      RETURNING dl.delivery_id
-    )
+    WITH ${lockedDead(ids)}, gone AS (DELETE FROM dead_letters WHERE delivery_id IN (SELECT id FROM picked))
     UPDATE deliveries SET status = ${lit(Status.retrying)}, attempt_count = 0, next_attempt_at = now(), dead_reason = NULL,
       completed_at = NULL, lease_until = NULL, updated_at = now()
-    WHERE id IN (SELECT delivery_id FROM gone)
+    WHERE id IN (SELECT id FROM picked)
     RETURNING id`)
 }
 
@@ -339,13 +349,9 @@ export async function replayDead(db: Queryable, ids: readonly string[]): Promise
 export async function discardDead(db: Queryable, ids: readonly string[]): Promise<readonly string[]> {
   if (ids.length === 0) return []
   return db.anyFirst(sql.type(IdRow)`
-    WITH gone AS (
-      DELETE FROM dead_letters dl USING deliveries d
-      WHERE dl.delivery_id = ANY(${sql.array(ids, 'uuid')}) AND d.id = dl.delivery_id AND ${statusIs(D_STATUS, Status.dead)}
-      RETURNING dl.delivery_id
-    )
+    WITH ${lockedDead(ids)}, gone AS (DELETE FROM dead_letters WHERE delivery_id IN (SELECT id FROM picked))
     UPDATE deliveries SET status = ${lit(Status.discarded)}, updated_at = now()
-    WHERE id IN (SELECT delivery_id FROM gone)
+    WHERE id IN (SELECT id FROM picked)
     RETURNING id`)
 }
 
@@ -357,10 +363,33 @@ export async function discardDead(db: Queryable, ids: readonly string[]): Promis
  * and a claim of any delivery the switch missed pauses it too.
  */
 export async function pauseSubscription(db: Queryable, subscriptionId: string): Promise<number> {
+  // SKIP LOCKED: a row a claim or a record holds now is paused by that claim or record
+  // (both read the subscription's switch), and never waiting here rules out a deadlock.
   const r = await db.query(sql.unsafe`
-    UPDATE deliveries d SET status = ${lit(Status.paused)}, updated_at = now()
-    WHERE d.subscription_id = ${subscriptionId} AND ${statusIn(D_STATUS, CLAIMABLE)}`)
+    WITH picked AS (
+      SELECT d.id FROM deliveries d WHERE d.subscription_id = ${subscriptionId} AND ${statusIn(D_STATUS, CLAIMABLE)}
+      ORDER BY d.id FOR UPDATE SKIP LOCKED
+    )
+    UPDATE deliveries d SET status = ${lit(Status.paused)}, updated_at = now() FROM picked WHERE d.id = picked.id`)
   return r.rowCount
+}
+
+/**
+ * Paused deliveries whose subscription is enabled: a claim or record that read the switch
+ * just before it was flipped back can pause a delivery after the resume ran. The
+ * reconciler calls this, so such a delivery waits one reconciler period, not forever.
+ */
+export async function resumeStrayPaused(db: Queryable, limit: number): Promise<readonly string[]> {
+  return db.anyFirst(sql.type(IdRow)`
+    WITH picked AS (
+      SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
+      WHERE ${statusIs(D_STATUS, Status.paused)} AND s.enabled
+      ORDER BY d.id LIMIT ${limit} FOR UPDATE OF d SKIP LOCKED
+    )
+    UPDATE deliveries d SET status = CASE WHEN d.attempt_seq = 0 THEN ${lit(Status.pending)} ELSE ${lit(Status.retrying)} END,
+      next_attempt_at = now(), updated_at = now()
+    FROM picked WHERE d.id = picked.id
+    RETURNING d.id`)
 }
 
 /** A subscription was enabled: its paused work is due now, retry budget kept. Returns the ids to enqueue. */
@@ -370,4 +399,20 @@ export async function resumeSubscription(db: Queryable, subscriptionId: string):
       next_attempt_at = now(), updated_at = now()
     WHERE d.subscription_id = ${subscriptionId} AND ${statusIs(D_STATUS, Status.paused)}
     RETURNING d.id`)
+}
+
+/* ─── helpers ────────────────────────────────────────────────────────────────────── */
+
+/** `picked`: the given deliveries that are dead, locked in id order (the order every transition locks in). */
+function lockedDead(ids: readonly string[]) {
+  return sql.fragment`picked AS (
+      SELECT d.id FROM deliveries d
+      WHERE d.id = ANY(${sql.array(ids, 'uuid')}) AND ${statusIs(D_STATUS, Status.dead)}
+      ORDER BY d.id FOR UPDATE
+    )`
+}
+
+/** Rows sorted by delivery id, so concurrent batches lock in the same order. */
+function byId<T>(rows: readonly T[], id: (r: T) => string): T[] {
+  return [...rows].sort((a, b) => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0))
 }

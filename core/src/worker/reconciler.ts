@@ -7,6 +7,8 @@
  *    group has read everything in its stream (lag 0), so a long backlog is not mistaken
  *    for lost entries. Duplicates are harmless: fan-out is idempotent and a delivery
  *    runs only when its claim succeeds.
+ * It also resumes paused deliveries whose subscription is enabled again (a claim that
+ * read the switch just before it flipped can pause one after the resume ran).
  * One worker at a time runs it (a short Redis lease).
  */
 import type { Logger } from 'pino'
@@ -15,6 +17,7 @@ import Type from 'typebox'
 import type { Db } from '../db/pool.ts'
 import { row } from '../db/row.ts'
 import { Status, statusIn, statusIs, UNFINISHED } from '../delivery/status.ts'
+import { resumeStrayPaused } from '../delivery/transitions.ts'
 import { enqueueDeliveries, enqueueEvents, scheduleRetries } from '../queue/enqueue.ts'
 import type { RelayRedis } from '../redis/client.ts'
 import { DELIVER_GROUP, FANOUT_GROUP, type Keys } from '../redis/keys.ts'
@@ -88,6 +91,10 @@ export function createReconciler(deps: { db: Db; redis: RelayRedis; keys: Keys; 
         if (rows.length < BATCH) break
         after = rows.at(-1)!.id
       }
+      // Paused deliveries under an enabled subscription (a race with the switch): due now.
+      const resumed = await resumeStrayPaused(db, BATCH)
+      await enqueueDeliveries(redis, keys, resumed)
+      report.deliveries += resumed.length
       if (report.events || report.deliveries || report.retries || fresh) log.info(report, 'reconciler re-enqueued unfinished work')
       return report
     } finally {

@@ -9,7 +9,9 @@ import {
   createFanout,
   defer,
   record,
+  renewLease,
   replayDead,
+  resumeStrayPaused,
   resumeSubscription,
   retryNow,
   type AttemptRecord,
@@ -141,4 +143,23 @@ t.test('retry now and replay follow their guards', async (t) => {
   t.match(await row(id), { status: Status.retrying, attempt_count: 0 }, 'a dead delivery starts a fresh attempt count')
   t.same(await env.query('SELECT 1 FROM dead_letters WHERE delivery_id = $1', [id]), [], 'and leaves the dead-letter queue')
   t.same(await replayDead(db, [id]), [], 'replay applies to dead deliveries only')
+})
+
+t.test('a lease is renewed only by the holder of the claim', async (t) => {
+  const id = await pendingDelivery()
+  const [a] = (await claim(db, [id], opts('worker-a'))).claimed
+  await env.query("UPDATE deliveries SET lease_until = now() - interval '1 second' WHERE id = $1", [id])
+  const [b] = (await claim(db, [id], opts('worker-b'))).claimed
+  t.notOk(await renewLease(db, a!, 60_000), 'the taken-over claim cannot renew')
+  t.ok(await renewLease(db, b!, 60_000))
+  t.ok((await row(id)).lease_until!.getTime() - Date.now() > 55_000, 'the lease now runs a minute')
+})
+
+t.test('a paused delivery under an enabled subscription is resumed by the reconciler’s sweep', async (t) => {
+  const id = await pendingDelivery()
+  // What a claim that read the switch just before it was flipped back leaves behind.
+  await env.query('UPDATE deliveries SET status = $2 WHERE id = $1', [id, Status.paused])
+  t.same(await resumeStrayPaused(db, 100), [id])
+  t.equal((await row(id)).status, Status.pending)
+  t.same(await resumeStrayPaused(db, 100), [], 'nothing left to resume')
 })
