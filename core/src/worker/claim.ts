@@ -6,6 +6,7 @@
  * Then the fairness gate (subscription-gate.ts) lets each claim run, wait briefly for a
  * slot, or go back to the retry set without an attempt counted (defer).
  */
+import type { Logger } from 'pino'
 import type { Db } from '../db/pool.ts'
 import { claim, defer, type Claim } from '../delivery/transitions.ts'
 import type { Metrics } from '../metrics/metrics.ts'
@@ -24,6 +25,7 @@ export interface ClaimDeps {
   readonly redis: RelayRedis
   readonly keys: Keys
   readonly metrics: Metrics
+  readonly log: Logger
   readonly gate: SubscriptionGate
   /** This worker's consumer name. */
   readonly worker: string
@@ -86,11 +88,17 @@ export class ClaimTask {
       else admitted.push({ ...c, ready: a.kind === 'wait' ? a.ready : null })
     }
     if (deferred.length) {
-      const held = await defer(db, deferred)
-      await scheduleRetries(redis, keys, deferred.filter((x) => held.has(x.claim.id)).map((x) => ({ id: x.claim.id, atMs: x.atMs })))
-      await ack(redis, keys.deliveries, DELIVER_GROUP, deferred.map((x) => x.entryId))
-      metrics.deliveriesDeferred.inc(held.size)
-      if (held.size < deferred.length) metrics.staleWrites.inc({ transition: 'defer' }, deferred.length - held.size)
+      try {
+        const held = await defer(db, deferred)
+        await scheduleRetries(redis, keys, deferred.filter((x) => held.has(x.claim.id)).map((x) => ({ id: x.claim.id, atMs: x.atMs })))
+        await ack(redis, keys.deliveries, DELIVER_GROUP, deferred.map((x) => x.entryId))
+        metrics.deliveriesDeferred.inc(held.size)
+        if (held.size < deferred.length) metrics.staleWrites.inc({ transition: 'defer' }, deferred.length - held.size)
+      } catch (err) {
+        // The admitted ones hold gate slots and must run. The deferred ones keep their
+        // claim and unacked entry: reclaimed once the lease is over, nothing lost.
+        this.#d.log.warn({ err: (err as Error).message, count: deferred.length }, 'deferring deliveries failed; they will be reclaimed')
+      }
     }
     return admitted
   }

@@ -15,7 +15,8 @@ import type { Logger } from 'pino'
 import type { Db } from '../db/pool.ts'
 import { decide } from '../delivery/decide.ts'
 import type { RetryPolicy } from '../delivery/retry-policy.ts'
-import type { Claim } from '../delivery/transitions.ts'
+import { renewLease, type Claim } from '../delivery/transitions.ts'
+import { ack } from '../queue/enqueue.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import { statusClass } from '../metrics/metrics.ts'
 import type { HttpClient, Signer, TcpConnect } from '../plugin/contract.ts'
@@ -31,7 +32,7 @@ import { isTracing, withSpan } from '../telemetry/tracer.ts'
 import type { TransformRunner } from '../transform/types.ts'
 import { attempt, type AttemptDeps } from './attempt.ts'
 import { attemptRecord } from './attempt-record.ts'
-import { ClaimTask, type Admitted } from './claim.ts'
+import { ClaimTask, LEASE_MARGIN_MS, type Admitted } from './claim.ts'
 import { Loader } from './load.ts'
 import { RECORD_BATCH_MAX, Recorder } from './record.ts'
 import { SubscriptionGate } from './subscription-gate.ts'
@@ -122,7 +123,16 @@ export class DeliverStage {
   async #run(a: Admitted, event: EventRow | undefined, traceparent: string | undefined): Promise<void> {
     const d = this.#d
     const c = a.claim
-    if (a.ready) await a.ready
+    if (a.ready) {
+      const waitedFrom = Date.now()
+      await a.ready
+      // The lease covers one timeout of waiting; a longer wait (the fair share shrank)
+      // renews it first, so the claim cannot be taken over under a running attempt.
+      if (Date.now() - waitedFrom > c.timeout_ms && !(await this.#renew(a))) {
+        this.#gate.release(c.subscription_id, 0)
+        return
+      }
+    }
     const span = isTracing() ? this.#startSpan(c, a.entryId, traceparent, event) : undefined
     const startedAt = Date.now()
     let result: Awaited<ReturnType<typeof attempt>>
@@ -169,6 +179,19 @@ export class DeliverStage {
       receivedAt: event?.received_at ?? startedAt,
     })
     span?.end()
+  }
+
+  /** Renews a claim's lease; false (slot to be given back, attempt skipped) when it was taken over or the renewal failed. */
+  async #renew({ claim: c, entryId }: Admitted): Promise<boolean> {
+    try {
+      if (await renewLease(this.#d.db, c, 2 * c.timeout_ms + LEASE_MARGIN_MS)) return true
+      this.#d.metrics.staleWrites.inc({ transition: 'renew' })
+      // The new holder runs on its own entry; this one is done.
+      await ack(this.#d.redis, this.#d.keys.deliveries, DELIVER_GROUP, [entryId])
+    } catch (err) {
+      this.#d.log.warn({ err: (err as Error).message, deliveryId: c.id }, 'renewing a lease failed; the delivery will be reclaimed')
+    }
+    return false
   }
 
   /**

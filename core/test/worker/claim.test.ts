@@ -11,7 +11,7 @@ const f = await taskFixture('claim_task')
 t.teardown(() => f.close())
 const { db, redis, keys } = f.relay.services
 const task = (gate = new SubscriptionGate(64, 128)) =>
-  new ClaimTask({ db, redis, keys, metrics: f.relay.metrics, gate, worker: 'test-worker', defaultTimeoutMs: 15_000, maxTimeoutMs: 60_000 })
+  new ClaimTask({ db, redis, keys, metrics: f.relay.metrics, log: f.relay.log, gate, worker: 'test-worker', defaultTimeoutMs: 15_000, maxTimeoutMs: 60_000 })
 
 t.test('duplicates and junk in one batch: one claim, every other entry acked', async (t) => {
   const id = await f.delivery()
