@@ -50,7 +50,7 @@ export const EnvSchema = Type.Object({
   RELAY_EGRESS_CONNECTIONS: Int(1, 10000, 256, 'keep-alive connections per receiver origin (above RELAY_SUBSCRIPTION_CONCURRENCY, so subscriptions sharing a host do not queue behind each other)'),
   RELAY_DELIVERY_TIMEOUT_MAX_MS: Int(100, 300000, 60000, 'upper bound of a plugin call'),
   RELAY_RECLAIM_IDLE_MS: Int(100, 3600000, 120000, 'idle time after which any consumer\'s unacked entries are reclaimed (the backstop behind the liveness keys)'),
-  RELAY_WORKER_LIVENESS_TTL_MS: Int(500, 600000, 5000, 'a worker whose liveness key is this old is taken for dead and its work taken over'),
+  RELAY_WORKER_LIVENESS_TTL_MS: Int(2000, 600000, 5000, 'a worker whose liveness key is this old is taken for dead and its work taken over'),
   RELAY_RECONCILE_INTERVAL_MS: Int(100, 3600000, 15000, 'how often the reconciler runs'),
   RELAY_RECONCILE_GRACE_MS: Int(0, 86400000, 120000, 'how overdue work must be before the reconciler re-enqueues it'),
   RELAY_STREAM_READ_COUNT: Int(1, 10000, 256, 'entries per XREADGROUP'),

@@ -1,16 +1,14 @@
 /**
- * Taking over a dead consumer's pending entries. A consumer is dead when its liveness
- * key is gone (liveness.ts) and it has not touched the group for longer than the
- * liveness TTL (the second test spares a live worker of an older version, which keeps
- * no liveness key). One worker at a time takes over one dead consumer (a lease per dead
- * consumer), XCLAIMs its entries in batches for its own handler, and removes the
- * consumer from the group once nothing is left pending, so the group's consumer list
- * does not grow with every restart.
+ * Taking over a dead consumer's pending entries. A consumer is dead when it keeps a
+ * liveness key (it is in the workers set) and the key is gone (liveness.ts). One worker
+ * at a time takes over one dead consumer (a lease per dead consumer), XCLAIMs its
+ * entries in batches for its own handler, and removes the consumer from the group once
+ * nothing is left pending, so the group's consumer list does not grow with every restart.
  */
 import type { RelayRedis } from '../redis/client.ts'
 import type { Keys } from '../redis/keys.ts'
 import { toEntries, type StreamEntry } from './entries.ts'
-import { withoutLiveness } from './liveness.ts'
+import { lapsed } from './liveness.ts'
 
 export interface ConsumerInfo {
   readonly name: string
@@ -27,11 +25,12 @@ export async function groupConsumers(redis: RelayRedis, stream: string, group: s
   })
 }
 
-/** The group's consumers, other than `self`, that are dead. */
-export async function deadConsumers(redis: RelayRedis, keys: Keys, stream: string, group: string, self: string, ttlMs: number): Promise<ConsumerInfo[]> {
-  const quiet = (await groupConsumers(redis, stream, group)).filter((c) => c.name !== self && c.idleMs > ttlMs)
-  const dead = new Set(await withoutLiveness(redis, keys, quiet.map((c) => c.name)))
-  return quiet.filter((c) => dead.has(c.name))
+/** The group's consumers, other than `self`, that are dead; and every consumer the group lists. */
+export async function deadConsumers(redis: RelayRedis, keys: Keys, stream: string, group: string, self: string): Promise<{ dead: ConsumerInfo[]; listed: ConsumerInfo[] }> {
+  const listed = await groupConsumers(redis, stream, group)
+  const others = listed.filter((c) => c.name !== self)
+  const dead = new Set(await lapsed(redis, keys, others.map((c) => c.name)))
+  return { dead: others.filter((c) => dead.has(c.name)), listed }
 }
 
 /** Takes the lease on taking over `consumer`; false when another worker has it. */

@@ -12,6 +12,9 @@
  *                                second (queue/liveness.ts). Pending entries of a consumer
  *                                whose key is gone are taken over at once (queue/takeover.ts)
  *                                and its claims in Postgres with them.
+ *   <prefix>relay:v1:workers     Set. The consumers that keep liveness keys (added with every
+ *                                beat), so a worker of an older version, which keeps none,
+ *                                is never taken for dead.
  *   <prefix>relay:v1:epoch       String. Set once by the reconciler; when it is missing,
  *                                Redis lost its data (restart without persistence, FLUSHALL)
  *                                and the reconciler re-enqueues everything unfinished.
@@ -38,6 +41,8 @@ export interface Keys {
   readonly retiredDlq: string
   /** Prefix of the liveness keys (the consumer name is appended). */
   readonly alive: string
+  /** The set of consumers that keep liveness keys. */
+  readonly workers: string
   /** Prefix of the per-dead-worker takeover leases. */
   readonly takeoverLock: string
   readonly epoch: string
@@ -56,6 +61,7 @@ export function keys(prefix = ''): Keys {
     retries: `${p}retries`,
     retiredDlq: `${p}dlq`,
     alive: `${p}alive:`,
+    workers: `${p}workers`,
     takeoverLock: `${p}lock:takeover:`,
     epoch: `${p}epoch`,
     moverLock: `${p}lock:mover`,

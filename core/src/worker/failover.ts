@@ -9,6 +9,7 @@
 import type { Logger } from 'pino'
 import type { Metrics } from '../metrics/metrics.ts'
 import type { StreamEntry } from '../queue/entries.ts'
+import { forgetLapsed } from '../queue/liveness.ts'
 import { claimPending, deadConsumers, lockTakeover, removeConsumer, unlockTakeover } from '../queue/takeover.ts'
 import type { RelayRedis } from '../redis/client.ts'
 import type { Keys } from '../redis/keys.ts'
@@ -27,21 +28,21 @@ export function startFailover(d: {
   redis: RelayRedis
   keys: Keys
   consumer: string
-  livenessTtlMs: number
   streams: readonly FailoverStream[]
   metrics: Metrics
   log: Logger
   intervalMs?: number
-}): { stop(): void; tick(): Promise<number> } {
-  let busy = false
-  const takeOver = async (s: FailoverStream, dead: string): Promise<number> => {
+}): { stop(): Promise<void>; tick(): Promise<number> } {
+  let running: Promise<number> | null = null
+  /** Takes `dead`'s entries of one stream over; `removed` once it held none there any more. */
+  const takeOver = async (s: FailoverStream, dead: string): Promise<{ moved: number; removed: boolean }> => {
     // The lease outlives one batch by far; it only keeps two survivors from both taking over.
-    if (!(await lockTakeover(d.redis, d.keys, dead, d.consumer, 30_000))) return 0
+    if (!(await lockTakeover(d.redis, d.keys, dead, d.consumer, 30_000))) return { moved: 0, removed: false }
     let moved = 0
     try {
       for (;;) {
         const n = s.capacity()
-        if (n <= 0) return moved
+        if (n <= 0) return { moved, removed: false }
         const { entries, claimedIds } = await claimPending(d.redis, s.stream, s.group, dead, d.consumer, n)
         if (claimedIds === 0) break
         moved += entries.length
@@ -54,28 +55,46 @@ export function startFailover(d: {
     } finally {
       await unlockTakeover(d.redis, d.keys, dead, d.consumer).catch(() => {})
     }
-    return moved
+    return { moved, removed: true }
   }
-  const tick = async (): Promise<number> => {
-    if (busy) return 0
-    busy = true
+  const check = async (): Promise<number> => {
     let moved = 0
     try {
+      const listed = new Set<string>()
       for (const s of d.streams) {
-        for (const c of await deadConsumers(d.redis, d.keys, s.stream, s.group, d.consumer, d.livenessTtlMs)) moved += await takeOver(s, c.name)
+        const found = await deadConsumers(d.redis, d.keys, s.stream, s.group, d.consumer)
+        const removed = new Set<string>()
+        for (const c of found.dead) {
+          const r = await takeOver(s, c.name)
+          moved += r.moved
+          if (r.removed) removed.add(c.name)
+        }
+        for (const c of found.listed) if (!removed.has(c.name)) listed.add(c.name)
       }
+      // Workers taken over (or that never read) leave the workers set too.
+      await forgetLapsed(d.redis, d.keys, listed)
     } catch (err) {
       const msg = (err as Error).message
       // No group yet (a fresh Redis before the first read): nothing to take over.
       if (!/NOGROUP|no such key/i.test(msg)) d.log.warn({ err: msg }, 'failover check failed')
-    } finally {
-      busy = false
     }
     return moved
   }
+  const tick = (): Promise<number> => {
+    if (running) return Promise.resolve(0)
+    running = check().finally(() => (running = null))
+    return running
+  }
   const timer = setInterval(() => void tick(), d.intervalMs ?? FAILOVER_INTERVAL_MS)
   timer.unref()
-  return { stop: () => clearInterval(timer), tick }
+  return {
+    // Waits for a check in progress, so nothing is handed to the stage after it drained.
+    async stop() {
+      clearInterval(timer)
+      await running
+    },
+    tick,
+  }
 }
 
 const streamName = (key: string) => key.slice(key.indexOf('relay:'))

@@ -130,7 +130,6 @@ export async function startWorker(d: WorkerDeps): Promise<WorkerHandle> {
     redis: d.redis,
     keys: d.keys,
     consumer,
-    livenessTtlMs: d.livenessTtlMs,
     metrics: d.metrics,
     log,
     streams: [
@@ -153,11 +152,10 @@ export async function startWorker(d: WorkerDeps): Promise<WorkerHandle> {
     async stop(graceMs) {
       log.info({ inFlight: deliver.inFlight }, 'worker stopping: no new reads, finishing in-flight deliveries')
       mover.stop()
-      failover.stop()
       reconciler.stop()
       retention.stop()
       clearInterval(trimmer)
-      await Promise.all([fanout.stop(), deliveries.stop()])
+      await Promise.all([fanout.stop(), deliveries.stop(), failover.stop()])
       await deliver.drain(graceMs)
       await liveness.stop()
       log.info('worker stopped')

@@ -19,7 +19,7 @@ t.test('kill -9 a worker with 60 deliveries in flight: all reach the receiver ag
 
 t.test('two live workers behind a slow receiver: neither takes the other’s work', async (t) => {
   // A short liveness TTL and reclaim keep any wrongful takeover inside the test's time.
-  const env = await createTestEnv('live_slow', { RELAY_WORKER_LIVENESS_TTL_MS: '1000', RELAY_RECLAIM_IDLE_MS: '60000', RELAY_DELIVERY_TIMEOUT_MAX_MS: '10000' })
+  const env = await createTestEnv('live_slow', { RELAY_WORKER_LIVENESS_TTL_MS: '2000', RELAY_RECLAIM_IDLE_MS: '60000', RELAY_DELIVERY_TIMEOUT_MAX_MS: '10000' })
   const sub = await startSubscriber(() => ({ delayMs: 2_500 }))
   t.teardown(async () => {
     await sub.close()
