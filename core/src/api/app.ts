@@ -8,6 +8,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { Logger } from 'pino'
 import { isUnavailable, withDb } from '../db/pool.ts'
+import { enqueueDeliveries } from '../queue/enqueue.ts'
 import { ingestRoutes } from '../ingest/route.ts'
 import type { Ingestor } from '../ingest/ingestor.ts'
 import type { Metrics } from '../metrics/metrics.ts'
@@ -98,6 +99,7 @@ function lifecycleDeps(s: Services, log: Logger): LifecycleDeps {
     db: s.db,
     log,
     deliveries: { replayDead: s.deliveries.replayDead, discardDead: s.deliveries.discardDead },
+    enqueueDeliveries: (ids) => enqueueDeliveries(s.redis, s.keys, ids),
     async deliveryDetail(id) {
       const d = await withDb(() => getDelivery(s.db, id)).catch((err: { statusCode?: number }) => {
         if (err.statusCode === 404) return null

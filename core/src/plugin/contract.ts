@@ -208,6 +208,12 @@ export interface LifecycleDeps {
     replayDead(ids: readonly string[]): Promise<readonly string[]>
     discardDead(ids: readonly string[]): Promise<readonly string[]>
   }
+  /**
+   * @deprecated Kept for lifecycle plugins written before `deliveries`: puts deliveries
+   * on the stream. Harmless (a claim only starts what the state machine allows), but
+   * the transitions above enqueue what they change themselves.
+   */
+  enqueueDeliveries(ids: readonly string[]): Promise<void>
   /** A delivery in the JSON shape of GET /api/v1/deliveries/:id, attempt history included; null when there is none. */
   deliveryDetail(id: string): Promise<Record<string, unknown> | null>
 }
