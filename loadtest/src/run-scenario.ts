@@ -5,9 +5,10 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { attack } from './attack.ts'
+import { cpuSnapshot, cpuUsed, type CpuUsage } from './cpu.ts'
 import { deliveryRows, openWork, storedEventIds, subscriptionE2E, type SubscriptionE2E } from './e2e.ts'
 import { load1, waitQuiet } from './machine-load.ts'
-import { startRelay } from './relay-harness.ts'
+import { REDIS_URL, startRelay } from './relay-harness.ts'
 import { sampleRss } from './rss.ts'
 import type { Scenario } from './scenarios.ts'
 import { PROVIDERS } from './sign.ts'
@@ -41,6 +42,8 @@ export interface RunSummary {
   endpoints: Record<string, SubscriptionE2E>
   drainSeconds: number
   rss: Record<string, { peakMiB: number; startMiB: number; endMiB: number }>
+  /** CPU-seconds from the attack's start to the drain's end (loadtest/src/cpu.ts). */
+  cpu: CpuUsage & { total: number; perThousandDelivered: number | null }
   dir: string
 }
 
@@ -64,6 +67,8 @@ export async function runScenario(vegeta: Vegeta, sc: Scenario, dir: string, opt
       }
     }
     const rss = sampleRss({ api: relay.apiPid, ...Object.fromEntries(relay.workerPids.map((p, i) => [`worker${i + 1}`, p])) })
+    const cpuOf = { relayPids: [relay.apiPid, ...relay.workerPids], databaseUrl: relay.databaseUrl, redisUrl: REDIS_URL }
+    const cpuStart = await cpuSnapshot(cpuOf)
     const a = await attack(vegeta, dir, `${sc.name}: ${sc.description}`, sc.steps, specs)
 
     const drainStart = Date.now()
@@ -78,6 +83,7 @@ export async function runScenario(vegeta: Vegeta, sc: Scenario, dir: string, opt
       await new Promise((r) => setTimeout(r, DRAIN_POLL_MS))
     }
     const drainSeconds = Math.round((Date.now() - drainStart) / 100) / 10
+    const cpu = cpuUsed(cpuStart, await cpuSnapshot(cpuOf))
     const loadEnd = load1()
     const memory = rss.stop()
 
@@ -117,6 +123,7 @@ export async function runScenario(vegeta: Vegeta, sc: Scenario, dir: string, opt
       endpoints,
       drainSeconds,
       rss: memory,
+      cpu: perThousand(cpu, Object.values(endpoints).reduce((n, e) => n + e.delivered, 0)),
       dir,
     }
     writeFileSync(`${dir}/summary.json`, JSON.stringify(summary, null, 2))
@@ -126,6 +133,12 @@ export async function runScenario(vegeta: Vegeta, sc: Scenario, dir: string, opt
   }
 }
 
+/** Everything's CPU (relay, every PostgreSQL process, Redis) per 1,000 deliveries that arrived. */
+function perThousand(cpu: CpuUsage, delivered: number): RunSummary['cpu'] {
+  const total = Math.round((cpu.relay + cpu.postgresAll + cpu.redis) * 100) / 100
+  return { ...cpu, total, perThousandDelivered: delivered ? Math.round((total / delivered) * 1000 * 100) / 100 : null }
+}
+
 /** One line per endpoint for the console and the markdown tables. */
 export function describe(s: RunSummary): string {
   const i = s.ingest
@@ -133,5 +146,7 @@ export function describe(s: RunSummary): string {
   const ingest = `  ingest: ${i.requests} req at ${i.ratePerSec}/s, success ${(i.success * 100).toFixed(2)} %, p50 ${i.latencyMs.p50} ms p95 ${i.latencyMs.p95} ms p99 ${i.latencyMs.p99} ms max ${i.latencyMs.max} ms, codes ${JSON.stringify(i.statusCodes)}${s.recordLost === undefined ? '' : `, lost ${s.recordLost}`}`
   const eps = Object.entries(s.endpoints).map(([n, e]) => `  ${n}: delivered ${e.delivered}/${e.expected} at ${e.deliveredPerSec}/s, ingest→delivery p50 ${e.latencyMs.p50} p95 ${e.latencyMs.p95} p99 ${e.latencyMs.p99} max ${e.latencyMs.max} ms, requests ${e.requests}, duplicates ${e.duplicates}, dead ${e.dead}, unfinished ${e.unfinished}, lost ${e.lost}`)
   const mem = `  rss MiB (peak): ${Object.entries(s.rss).map(([k, v]) => `${k} ${v.peakMiB}`).join(', ')}; drain ${s.drainSeconds} s`
-  return [head, ingest, ...eps, mem].join('\n')
+  const c = s.cpu
+  const cpu = `  cpu-s: relay ${c.relay}, postgres ${c.postgresAll} (its database's backends ${c.postgresDb}), redis ${c.redis}; total ${c.total}${c.perThousandDelivered === null ? '' : `, ${c.perThousandDelivered} per 1,000 delivered`}`
+  return [head, ingest, ...eps, mem, cpu].join('\n')
 }
