@@ -31,28 +31,35 @@ const D_STATUS = sql.fragment`d.status`
 const FannedOut = row(Type.Object({ id: Type.String(), event_id: Type.String() }))
 
 /**
- * Fan-out for a batch of events, in one transaction: one delivery per enabled
- * subscription (idempotent: a re-run creates nothing twice), events marked done, and
- * the ids of every fan-out delivery still pending returned for the stream, including
- * ones a crashed earlier run created but never enqueued.
+ * Fan-out for a batch of events, in one statement: the events still pending are marked
+ * done, one delivery is created per enabled subscription of each (idempotent: a re-run
+ * creates nothing twice), and the ids of every fan-out delivery still pending are
+ * returned for the stream: the new ones, and any a crashed earlier run created but never
+ * enqueued (the last branch reads the snapshot from before this statement, so it never
+ * repeats a new one). Two workers fanning out one event: the second waits on the event
+ * row, finds it done, and creates nothing.
  */
 export async function createFanout(db: Queryable, eventIds: readonly string[]): Promise<readonly { id: string; event_id: string }[]> {
   if (eventIds.length === 0) return []
-  return db.transaction(async (tx) => {
-    const ids = sql.array(eventIds, 'uuid')
-    await tx.query(sql.unsafe`
+  const ids = sql.array(eventIds, 'uuid')
+  return db.any(sql.type(FannedOut)`
+    WITH done AS (
+      UPDATE events e SET fanout_status = 'done' WHERE e.id = ANY(${ids}) AND e.fanout_status = 'pending'
+      RETURNING e.id, e.source_id
+    ), created AS (
       INSERT INTO deliveries (id, event_id, subscription_id, origin, webhook_id)
       SELECT x.id, x.event_id, x.subscription_id, 'fanout', 'msg_' || replace(x.id::text, '-', '')
       FROM (
-        SELECT relay_uuid_v7() AS id, e.id AS event_id, s.id AS subscription_id
-        FROM events e JOIN subscriptions s ON s.source_id = e.source_id AND s.enabled
-        WHERE e.id = ANY(${ids}) AND e.fanout_status = 'pending'
+        SELECT relay_uuid_v7() AS id, done.id AS event_id, s.id AS subscription_id
+        FROM done JOIN subscriptions s ON s.source_id = done.source_id AND s.enabled
       ) x
-      ON CONFLICT (event_id, subscription_id) WHERE origin = 'fanout' DO NOTHING`)
-    await tx.query(sql.unsafe`UPDATE events SET fanout_status = 'done' WHERE id = ANY(${ids}) AND fanout_status = 'pending'`)
-    return tx.any(sql.type(FannedOut)`
-      SELECT id, event_id FROM deliveries d WHERE event_id = ANY(${ids}) AND origin = 'fanout' AND ${statusIs(D_STATUS, Status.pending)}`)
-  })
+      ON CONFLICT (event_id, subscription_id) WHERE origin = 'fanout' DO NOTHING
+      RETURNING id, event_id
+    )
+    SELECT id, event_id FROM created
+    UNION ALL
+    SELECT d.id, d.event_id FROM deliveries d
+    WHERE d.event_id = ANY(${ids}) AND d.origin = 'fanout' AND ${statusIs(D_STATUS, Status.pending)}`)
 }
 
 /** A deliberate extra delivery of an event to a subscription (replay); its own webhook id. */

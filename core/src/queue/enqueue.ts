@@ -10,15 +10,25 @@ export async function enqueueDeliveries(redis: RelayRedis, keys: Keys, ids: read
   await enqueueTracedDeliveries(redis, keys, ids.map((id) => ({ id, traceparent })))
 }
 
-/** Each delivery with its own trace context (`tp`); returns the stream entry ids, in order. */
-export async function enqueueTracedDeliveries(redis: RelayRedis, keys: Keys, items: readonly { id: string; traceparent?: string }[]): Promise<string[]> {
-  if (items.length === 0) return []
+/**
+ * Each delivery with its own trace context (`tp`); returns the stream entry ids, in
+ * order. `ack`: entries of another stream that these deliveries answer (fan-out's event
+ * entries), acked in the same pipeline after the XADDs: one round trip for both.
+ */
+export async function enqueueTracedDeliveries(
+  redis: RelayRedis,
+  keys: Keys,
+  items: readonly { id: string; traceparent?: string }[],
+  ack?: { stream: string; group: string; entryIds: readonly string[] },
+): Promise<string[]> {
+  if (items.length === 0 && !ack?.entryIds.length) return []
   const pipe = redis.pipeline()
   for (const { id, traceparent } of items) {
     if (traceparent) pipe.xadd(keys.deliveries, '*', 'd', id, 'tp', traceparent)
     else pipe.xadd(keys.deliveries, '*', 'd', id)
   }
-  return (await execOrThrow(pipe)).map(([, entryId]) => String(entryId))
+  if (ack?.entryIds.length) pipe.xack(ack.stream, ack.group, ...ack.entryIds)
+  return (await execOrThrow(pipe)).slice(0, items.length).map(([, entryId]) => String(entryId))
 }
 
 export async function enqueueEvents(redis: RelayRedis, keys: Keys, ids: readonly string[]): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import type { Span } from '@opentelemetry/api'
 import type { Db } from '../db/pool.ts'
-import { enqueueDeliveries, enqueueTracedDeliveries } from '../queue/enqueue.ts'
+import { enqueueTracedDeliveries } from '../queue/enqueue.ts'
 import type { RelayRedis } from '../redis/client.ts'
 import type { Keys } from '../redis/keys.ts'
 import { FANOUT_GROUP } from '../redis/keys.ts'
@@ -23,8 +23,9 @@ export function fanoutHandler(deps: { db: Db; redis: RelayRedis; keys: Keys }) {
     const eventIds = [...new Set(entries.map((e) => e.fields.e).filter((id): id is string => !!id && isUuid(id)))]
     if (!isTracing()) {
       const deliveries = await createFanout(db, eventIds)
-      await enqueueDeliveries(redis, keys, deliveries.map((d) => d.id))
-      await redis.xack(keys.events, FANOUT_GROUP, ...entries.map((e) => e.id))
+      // XADDs and XACK in one round trip. Redis runs each even if one before it failed (OOM):
+      // the deliveries are committed pending, so the reconciler enqueues any XADD lost here.
+      await enqueueTracedDeliveries(redis, keys, deliveries.map((d) => ({ id: d.id })), { stream: keys.events, group: FANOUT_GROUP, entryIds: entries.map((e) => e.id) })
       return
     }
     const spans = entries.map((e) => startProcessSpan({
