@@ -221,6 +221,8 @@ export interface AttemptRecord {
   requestMethod: string | null
   requestHeaders: Record<string, string> | null
   requestBody: Buffer | null
+  /** The request body was the event's body byte for byte: not stored again (read from the event). */
+  requestBodyIsEvent: boolean
   responseStatus: number | null
   responseHeaders: Record<string, string> | null
   responseBody: Buffer | null
@@ -286,16 +288,16 @@ export async function record(db: Queryable, outcomes: readonly Outcome[]): Promi
         ON CONFLICT (delivery_id) DO UPDATE SET reason = EXCLUDED.reason, last_error = EXCLUDED.last_error, created_at = now()
       ), attempts AS (
         INSERT INTO delivery_attempts (delivery_id, number, started_at, duration_ms, outcome, request_url, request_method,
-          request_headers, request_body, response_status, response_headers, response_body, error)
+          request_headers, request_body, request_body_is_event, response_status, response_headers, response_body, error)
         SELECT a.* FROM ${sql.unnest(
           outcomes.map(({ attempt: a }) => [
             a.deliveryId, a.number, new Date(a.startedAt).toISOString(), a.durationMs, a.outcome, a.requestUrl, a.requestMethod,
-            a.requestHeaders ? JSON.stringify(a.requestHeaders) : null, a.requestBody, a.responseStatus,
+            a.requestHeaders ? JSON.stringify(a.requestHeaders) : null, a.requestBody, a.requestBodyIsEvent, a.responseStatus,
             a.responseHeaders ? JSON.stringify(a.responseHeaders) : null, a.responseBody, a.error,
           ]),
-          ['uuid', 'int4', 'timestamptz', 'int4', 'text', 'text', 'text', 'jsonb', 'bytea', 'int4', 'jsonb', 'bytea', 'text'],
+          ['uuid', 'int4', 'timestamptz', 'int4', 'text', 'text', 'text', 'jsonb', 'bytea', 'bool', 'int4', 'jsonb', 'bytea', 'text'],
         )} AS a(delivery_id, number, started_at, duration_ms, outcome, request_url, request_method, request_headers, request_body,
-          response_status, response_headers, response_body, error)
+          request_body_is_event, response_status, response_headers, response_body, error)
         WHERE a.delivery_id IN (SELECT id FROM applied)
         ON CONFLICT (delivery_id, number) DO NOTHING
       )

@@ -70,8 +70,12 @@ export type AttemptRow = Static<typeof AttemptRow>
 const ATTEMPT = row(AttemptRow)
 
 export async function listAttempts(db: Queryable, deliveryId: string): Promise<readonly AttemptRow[]> {
-  return db.any(sql.type(ATTEMPT)`SELECT number, started_at, duration_ms, outcome, request_url, request_method, request_headers,
-    request_body, response_status, response_headers, response_body, error FROM delivery_attempts WHERE delivery_id = ${deliveryId} ORDER BY number`)
+  // An attempt that sent the event's body unchanged stores a reference to it (sql/0014).
+  return db.any(sql.type(ATTEMPT)`SELECT a.number, a.started_at, a.duration_ms, a.outcome, a.request_url, a.request_method, a.request_headers,
+    CASE WHEN a.request_body_is_event THEN e.body ELSE a.request_body END AS request_body,
+    a.response_status, a.response_headers, a.response_body, a.error
+    FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN events e ON e.id = d.event_id
+    WHERE a.delivery_id = ${deliveryId} ORDER BY a.number`)
 }
 
 export const DeliverySummary = Type.Object({ id: Type.String(), subscription_id: Type.String(), status: Type.String(), attempt_count: Type.Integer() })

@@ -1,7 +1,8 @@
 /**
  * Turns what a plugin reported into what is stored: bodies truncated to the configured
- * size, credential-like headers masked. A person reading an attempt sees what was sent
- * without the store becoming a second copy of every secret.
+ * size, credential-like headers masked, and a request body that is the event's own body
+ * kept as a reference instead of a copy. A person reading an attempt sees what was sent
+ * without the store becoming a second copy of every secret or every payload.
  */
 import type { Exchange, Headers } from '../plugin/contract.ts'
 import { MASK } from '../plugin/host.ts'
@@ -30,9 +31,12 @@ export function attemptRecord(input: {
   exchange: Exchange | undefined
   error: string | null
   maxBodyBytes: number
+  /** The event's raw body: a request body equal to it is stored as a reference. */
+  eventBody: Buffer | undefined
 }): AttemptRecord {
   const req = input.exchange?.request
   const res = input.exchange?.response
+  const isEvent = !!req?.body && !!input.eventBody && req.body.equals(input.eventBody)
   return {
     deliveryId: input.deliveryId,
     number: input.number,
@@ -42,7 +46,8 @@ export function attemptRecord(input: {
     requestUrl: req?.url ?? null,
     requestMethod: req?.method ?? null,
     requestHeaders: maskHeaders(req?.headers),
-    requestBody: truncate(req?.body, input.maxBodyBytes),
+    requestBody: isEvent ? null : truncate(req?.body, input.maxBodyBytes),
+    requestBodyIsEvent: isEvent,
     responseStatus: res?.status ?? null,
     responseHeaders: maskHeaders(res?.headers),
     responseBody: truncate(res?.body, input.maxBodyBytes),

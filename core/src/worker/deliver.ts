@@ -154,6 +154,7 @@ export class DeliverStage {
       exchange: 'exchange' in outcome ? outcome.exchange : undefined,
       error,
       maxBodyBytes: d.attemptBodyMaxBytes,
+      eventBody: event?.body,
     })
     // A transform's skip counts as ok (docs/metrics.md: outcome is ok, retry or fail).
     const outcomeLabel = outcome.outcome === 'skip' ? 'ok' : outcome.outcome

@@ -44,7 +44,7 @@ const row = async (id: string) =>
   ))[0]!
 const attempt = (c: Claim, outcome: AttemptRecord['outcome'] = 'ok'): AttemptRecord => ({
   deliveryId: c.id, number: c.attempt_seq, startedAt: Date.now(), durationMs: 5, outcome,
-  requestUrl: null, requestMethod: null, requestHeaders: null, requestBody: null, responseStatus: 200, responseHeaders: null, responseBody: null, error: null,
+  requestUrl: null, requestMethod: null, requestHeaders: null, requestBody: null, requestBodyIsEvent: false, responseStatus: 200, responseHeaders: null, responseBody: null, error: null,
 })
 const decision = (status: Decision['status'], extra: Partial<Decision> = {}): Decision => ({ status, nextAttemptAt: null, lastError: null, deadReason: null, disableSubscription: null, ...extra })
 const outcome = (c: Claim, d: Decision, a: AttemptRecord['outcome'] = 'ok') => ({ claim: c, attempt: attempt(c, a), decision: d })

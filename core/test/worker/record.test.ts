@@ -4,6 +4,7 @@ import pino from 'pino'
 import t from 'tap'
 import { Status } from '../../src/delivery/status.ts'
 import { claim, type AttemptRecord, type Claim } from '../../src/delivery/transitions.ts'
+import { listAttempts } from '../../src/store/deliveries.ts'
 import { Recorder } from '../../src/worker/record.ts'
 import { taskFixture } from './fixture.ts'
 
@@ -15,7 +16,7 @@ const recorder = new Recorder({ db, redis, keys, metrics, log: pino({ level: 'si
 const opts = (worker: string) => ({ worker, defaultTimeoutMs: 15_000, maxTimeoutMs: 60_000, leaseMarginMs: 1_000 })
 const attempt = (c: Claim): AttemptRecord => ({
   deliveryId: c.id, number: c.attempt_seq, startedAt: Date.now(), durationMs: 3, outcome: 'retry',
-  requestUrl: 'http://127.0.0.1:9/x', requestMethod: 'POST', requestHeaders: {}, requestBody: null, responseStatus: 503, responseHeaders: {}, responseBody: null, error: 'HTTP 503',
+  requestUrl: 'http://127.0.0.1:9/x', requestMethod: 'POST', requestHeaders: {}, requestBody: null, requestBodyIsEvent: true, responseStatus: 503, responseHeaders: {}, responseBody: null, error: 'HTTP 503',
 })
 const retryAt = (ms: number) => ({ status: Status.retrying, nextAttemptAt: ms, lastError: 'HTTP 503', deadReason: null, disableSubscription: null })
 const labels = { source: 'record-task', action: 'http-relay' }
@@ -32,7 +33,10 @@ t.test('a retry is committed, then scheduled, then its entry acked', async (t) =
   t.match(row, { status: Status.retrying, last_error: 'HTTP 503' })
   t.equal(Number(await redis.zscore(keys.retries, id)), due)
   t.equal(await f.pending(), 0, 'acked after the commit')
-  t.equal((await f.env.query('SELECT 1 FROM delivery_attempts WHERE delivery_id = $1', [id])).length, 1)
+  const [stored] = await f.env.query<{ request_body: Buffer | null; request_body_is_event: boolean }>('SELECT request_body, request_body_is_event FROM delivery_attempts WHERE delivery_id = $1', [id])
+  t.match(stored, { request_body: null, request_body_is_event: true }, 'the event’s body is not copied into the attempt')
+  const [read] = await listAttempts(db, id)
+  t.equal(read!.request_body?.toString(), '{"n":1}', 'reading the attempt gives the body that was sent')
 })
 
 t.test('a stale outcome: nothing written, nothing scheduled, counted, acked', async (t) => {
