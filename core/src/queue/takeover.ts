@@ -10,27 +10,16 @@ import type { Keys } from '../redis/keys.ts'
 import { toEntries, type StreamEntry } from './entries.ts'
 import { lapsed } from './liveness.ts'
 
-export interface ConsumerInfo {
-  readonly name: string
-  readonly pending: number
-  readonly idleMs: number
-}
-
-export async function groupConsumers(redis: RelayRedis, stream: string, group: string): Promise<ConsumerInfo[]> {
+/** The names of a group's consumers (XINFO CONSUMERS). */
+export async function groupConsumers(redis: RelayRedis, stream: string, group: string): Promise<string[]> {
   const raw = (await redis.xinfo('CONSUMERS', stream, group)) as (string | number)[][]
-  return raw.map((flat) => {
-    const f = new Map<string, string | number>()
-    for (let i = 0; i + 1 < flat.length; i += 2) f.set(String(flat[i]), flat[i + 1]!)
-    return { name: String(f.get('name')), pending: Number(f.get('pending') ?? 0), idleMs: Number(f.get('idle') ?? 0) }
-  })
+  return raw.map((flat) => String(flat[flat.indexOf('name') + 1]))
 }
 
 /** The group's consumers, other than `self`, that are dead; and every consumer the group lists. */
-export async function deadConsumers(redis: RelayRedis, keys: Keys, stream: string, group: string, self: string): Promise<{ dead: ConsumerInfo[]; listed: ConsumerInfo[] }> {
+export async function deadConsumers(redis: RelayRedis, keys: Keys, stream: string, group: string, self: string): Promise<{ dead: string[]; listed: string[] }> {
   const listed = await groupConsumers(redis, stream, group)
-  const others = listed.filter((c) => c.name !== self)
-  const dead = new Set(await lapsed(redis, keys, others.map((c) => c.name)))
-  return { dead: others.filter((c) => dead.has(c.name)), listed }
+  return { dead: await lapsed(redis, keys, listed.filter((c) => c !== self)), listed }
 }
 
 /** Takes the lease on taking over `consumer`; false when another worker has it. */

@@ -64,12 +64,12 @@ export function startFailover(d: {
       for (const s of d.streams) {
         const found = await deadConsumers(d.redis, d.keys, s.stream, s.group, d.consumer)
         const removed = new Set<string>()
-        for (const c of found.dead) {
-          const r = await takeOver(s, c.name)
+        for (const name of found.dead) {
+          const r = await takeOver(s, name)
           moved += r.moved
-          if (r.removed) removed.add(c.name)
+          if (r.removed) removed.add(name)
         }
-        for (const c of found.listed) if (!removed.has(c.name)) listed.add(c.name)
+        for (const name of found.listed) if (!removed.has(name)) listed.add(name)
       }
       // Workers taken over (or that never read) leave the workers set too.
       await forgetLapsed(d.redis, d.keys, listed)
