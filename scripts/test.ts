@@ -58,7 +58,11 @@ const files = only.length ? only : ROOTS.flatMap((r) => findTests(r)).sort()
 console.log(`== tests (${files.length} files)`)
 let pass = 0
 let fail = 0
+const failedFiles: string[] = []
 const code = await run('npx', ['tap', ...files], (line) => {
+  // A failed file at the top level: "not ok 3 - core/test/x.test.ts # time=..."
+  const f = /^not ok \d+ - (\S+\.ts)\b/.exec(line)
+  if (f) failedFiles.push(f[1]!)
   // tap's closing summary: "# { total: 120, pass: 118, fail: 2 }" (keys optional)
   const m = /^# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?/.exec(line)
   if (m) {
@@ -67,6 +71,8 @@ const code = await run('npx', ['tap', ...files], (line) => {
   }
 })
 if (code !== 0 && fail === 0) fail = 1
+// Named again at the end, where a CI log's tail shows them.
+for (const f of failedFiles) console.log(`failed: ${f}`)
 // Typecheck and lint count as one check each.
 for (const f of failures) {
   console.log(`failed: ${f}`)
