@@ -110,7 +110,7 @@ export async function startRelay(o: StartOptions): Promise<Relay> {
       reconcileIntervalMs: config.reconcileIntervalMs,
       reconcileGraceMs: config.reconcileGraceMs,
       moverIntervalMs: o.moverIntervalMs,
-      retentionDays: config.retentionDays,
+      storage: { retentionMs: config.retentionMs, partitionIntervalMs: config.partitionIntervalMs },
     })
   }
 

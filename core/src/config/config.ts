@@ -59,7 +59,9 @@ export const EnvSchema = Type.Object({
   RELAY_PG_POOL_SIZE: Int(1, 200, 10, 'Postgres connections per process'),
   RELAY_ATTEMPT_BODY_MAX_BYTES: Int(0, 10 * 1024 * 1024, 16 * 1024, 'request/response bodies kept per attempt'),
   RELAY_SHUTDOWN_TIMEOUT_MS: Int(0, 600000, 30000, 'graceful shutdown bound'),
-  RELAY_RETENTION_DAYS: Int(0, 3650, 30, 'days events (with their deliveries and attempts) are kept once finished; 0 keeps them forever'),
+  RELAY_RETENTION: Type.String({ default: '30d', description: 'how long events (with their deliveries and attempts) are kept once finished, e.g. 7d, 12h, 2m; 0 keeps them forever' }),
+  RELAY_PARTITION_INTERVAL: Type.Optional(Type.String({ description: 'time range of one storage partition; default 1d, or a quarter of RELAY_RETENTION when that is under 4 days' })),
+  RELAY_RETENTION_DAYS: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650, description: 'deprecated: RELAY_RETENTION in days, used when RELAY_RETENTION is unset' })),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
 })
 type Env = Static<typeof EnvSchema>
@@ -106,7 +108,9 @@ export interface Config {
   readonly pgPoolSize: number
   readonly attemptBodyMaxBytes: number
   readonly shutdownTimeoutMs: number
-  readonly retentionDays: number
+  /** Finished events older than this are dropped with their partition; 0 keeps everything. */
+  readonly retentionMs: number
+  readonly partitionIntervalMs: number
   readonly logLevel: string
   /** Values generated because they were missing in development; printed at boot. */
   readonly generated: { adminToken?: string; encryptionKey?: string }
@@ -206,10 +210,28 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     pgPoolSize: env.RELAY_PG_POOL_SIZE,
     attemptBodyMaxBytes: env.RELAY_ATTEMPT_BODY_MAX_BYTES,
     shutdownTimeoutMs: env.RELAY_SHUTDOWN_TIMEOUT_MS,
-    retentionDays: env.RELAY_RETENTION_DAYS,
+    ...named('RELAY_RETENTION', () => storagePolicy(source.RELAY_RETENTION ? env.RELAY_RETENTION : env.RELAY_RETENTION_DAYS !== undefined ? `${env.RELAY_RETENTION_DAYS}d` : env.RELAY_RETENTION, env.RELAY_PARTITION_INTERVAL)),
     logLevel: env.LOG_LEVEL,
     generated,
   }
+}
+
+const DAY_MS = 86_400_000
+/** Shortest partition interval: below it the partition count, not the rows, would cost. */
+export const MIN_PARTITION_INTERVAL_MS = 10_000
+
+/** RELAY_RETENTION and RELAY_PARTITION_INTERVAL, checked against each other. */
+export function storagePolicy(retention: string, interval: string | undefined): { retentionMs: number; partitionIntervalMs: number } {
+  const retentionMs = retention.trim() === '0' ? 0 : parseDuration(retention)
+  if (retentionMs !== 0 && retentionMs < 2 * MIN_PARTITION_INTERVAL_MS) throw new Error(`"${retention}" is shorter than the minimum of 20s`)
+  let partitionIntervalMs: number
+  try {
+    partitionIntervalMs = interval ? parseDuration(interval) : retentionMs === 0 || retentionMs >= 4 * DAY_MS ? DAY_MS : Math.max(MIN_PARTITION_INTERVAL_MS, Math.floor(retentionMs / 4))
+  } catch (err) {
+    throw new Error(`RELAY_PARTITION_INTERVAL: ${(err as Error).message}`, { cause: err })
+  }
+  if (partitionIntervalMs < MIN_PARTITION_INTERVAL_MS) throw new Error(`RELAY_PARTITION_INTERVAL must be at least 10s (got ${interval})`)
+  return { retentionMs, partitionIntervalMs }
 }
 
 /** Fastify's trustProxy: none, any, proxies in these CIDRs, or the nearest N hops. */

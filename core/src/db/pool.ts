@@ -49,6 +49,17 @@ export function isUnavailable(err: unknown): boolean {
   return false
 }
 
+/** The SQLSTATE of a PostgreSQL error, looked for through slonik's wrapping causes. */
+export function pgErrorCode(err: unknown): string | undefined {
+  let e: unknown = err
+  for (let i = 0; i < 4 && e; i++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code
+    e = (e as { cause?: unknown }).cause
+  }
+  return undefined
+}
+
 /** Runs a unit of data access, translating "database down" into the catalogue's 503. */
 export async function withDb<T>(fn: () => Promise<T>): Promise<T> {
   try {

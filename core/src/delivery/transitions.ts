@@ -21,7 +21,7 @@ import { sql } from 'slonik'
 import Type, { type Static } from 'typebox'
 import { row } from '../db/row.ts'
 import type { Queryable } from '../db/pool.ts'
-import { newId, webhookIdFor } from '../store/ids.ts'
+import { idTimeSpan, newIdAtTimeOf, webhookIdFor } from '../store/ids.ts'
 import { CLAIMABLE, FINISHED, lit, RETRYABLE_NOW, Status, statusIn, statusIs, type DeliveryStatus } from './status.ts'
 
 const D_STATUS = sql.fragment`d.status`
@@ -32,8 +32,9 @@ const FannedOut = row(Type.Object({ id: Type.String(), event_id: Type.String() }
 
 /**
  * Fan-out for a batch of events, in one statement: the events still pending are marked
- * done, one delivery is created per enabled subscription of each (idempotent: a re-run
- * creates nothing twice), and the ids of every fan-out delivery still pending are
+ * done, one delivery is created per enabled subscription of each (idempotent: its id is
+ * derived from event and subscription by relay_fanout_id, so a re-run conflicts on the
+ * primary key and creates nothing twice), and the ids of every fan-out delivery still pending are
  * returned for the stream: the new ones, and any a crashed earlier run created but never
  * enqueued (the last branch reads the snapshot from before this statement, so it never
  * repeats a new one). Two workers fanning out one event: the second waits on the event
@@ -42,6 +43,9 @@ const FannedOut = row(Type.Object({ id: Type.String(), event_id: Type.String() }
 export async function createFanout(db: Queryable, eventIds: readonly string[]): Promise<readonly { id: string; event_id: string }[]> {
   if (eventIds.length === 0) return []
   const ids = sql.array(eventIds, 'uuid')
+  // Deliveries carry their event's time in their id: the span keeps the last branch in
+  // the events' partitions.
+  const span = idTimeSpan(eventIds)
   return db.any(sql.type(FannedOut)`
     WITH done AS (
       UPDATE events e SET fanout_status = 'done' WHERE e.id = ANY(${ids}) AND e.fanout_status = 'pending'
@@ -50,21 +54,25 @@ export async function createFanout(db: Queryable, eventIds: readonly string[]): 
       INSERT INTO deliveries (id, event_id, subscription_id, origin, webhook_id)
       SELECT x.id, x.event_id, x.subscription_id, 'fanout', 'msg_' || replace(x.id::text, '-', '')
       FROM (
-        SELECT relay_uuid_v7() AS id, done.id AS event_id, s.id AS subscription_id
+        SELECT relay_fanout_id(done.id, s.id) AS id, done.id AS event_id, s.id AS subscription_id
         FROM done JOIN subscriptions s ON s.source_id = done.source_id AND s.enabled
       ) x
-      ON CONFLICT (event_id, subscription_id) WHERE origin = 'fanout' DO NOTHING
+      ON CONFLICT (id) DO NOTHING
       RETURNING id, event_id
     )
     SELECT id, event_id FROM created
     UNION ALL
     SELECT d.id, d.event_id FROM deliveries d
-    WHERE d.event_id = ANY(${ids}) AND d.origin = 'fanout' AND ${statusIs(D_STATUS, Status.pending)}`)
+    WHERE d.id BETWEEN ${span.lo}::uuid AND ${span.hi}::uuid
+      AND d.event_id = ANY(${ids}) AND d.origin = 'fanout' AND ${statusIs(D_STATUS, Status.pending)}`)
 }
 
-/** A deliberate extra delivery of an event to a subscription (replay); its own webhook id. */
+/**
+ * A deliberate extra delivery of an event to a subscription (replay); its own webhook id,
+ * and its event's time in its id, so it is stored in the event's partition.
+ */
 export async function createReplay(db: Queryable, eventId: string, subscriptionId: string): Promise<string> {
-  const id = newId()
+  const id = newIdAtTimeOf(eventId)
   await db.query(sql.unsafe`INSERT INTO deliveries (id, event_id, subscription_id, origin, webhook_id, status)
     VALUES (${id}, ${eventId}, ${subscriptionId}, 'replay', ${webhookIdFor(id)}, ${lit(Status.pending)})`)
   return id

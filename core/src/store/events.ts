@@ -2,9 +2,12 @@
 import { sql } from 'slonik'
 import Type, { type Static } from 'typebox'
 import { row } from '../db/row.ts'
-import type { Queryable } from '../db/pool.ts'
+import { pgErrorCode, type Queryable } from '../db/pool.ts'
 import { Errors } from '../errors.ts'
 import type { EventView } from '../plugin/contract.ts'
+
+/** check_violation: raised for a row that fails its partition's bound. */
+const PARTITION_CHECK_FAILED = '23514'
 
 export interface NewEvent {
   id: string
@@ -23,28 +26,51 @@ const Inserted = row(Type.Object({ id: Type.String() }))
 const Existing = row(Type.Object({ id: Type.String(), source_id: Type.String(), idempotency_key: Type.String() }))
 
 /**
- * One multi-row INSERT for a whole batch. Rows whose idempotency key already exists
- * (or repeats within the batch) are not inserted; for those the original id is
- * returned with duplicate=true.
+ * One statement for a whole batch. Idempotency keys are claimed in event_idempotency
+ * (unique per source across every partition, sql/0015) and only rows whose key was
+ * claimed, or that have none, are inserted; for the others (a key already stored, or
+ * repeated within the batch) the original id is returned with duplicate=true.
  */
 export async function insertEvents(db: Queryable, rows: readonly NewEvent[]): Promise<{ id: string; duplicate: boolean }[]> {
   // One array parameter per column (unnest) instead of one parameter per value: the
   // statement text is the same for every batch size and Postgres parses 9 parameters,
   // not 9 per row. traceparent is null unless tracing is on.
-  const inserted = await db.anyFirst(sql.type(Inserted)`
-    INSERT INTO events (id, source_id, received_at, content_type, headers, body, idempotency_key, fanout_status, traceparent)
-    SELECT * FROM ${sql.unnest(
-      rows.map((r) => [r.id, r.sourceId, new Date(r.receivedAt).toISOString(), r.contentType, JSON.stringify(r.headers), r.body, r.idempotencyKey, r.fanoutStatus, r.traceparent ?? null]),
-      ['uuid', 'uuid', 'timestamptz', 'text', 'jsonb', 'bytea', 'text', 'text', 'text'],
-    )}
-    ON CONFLICT (source_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-    RETURNING id`)
+  const keyed = rows.some((r) => r.idempotencyKey !== null)
+  const input = sql.fragment`SELECT * FROM ${sql.unnest(
+    rows.map((r) => [r.id, r.sourceId, new Date(r.receivedAt).toISOString(), r.contentType, JSON.stringify(r.headers), r.body, r.idempotencyKey, r.fanoutStatus, r.traceparent ?? null]),
+    ['uuid', 'uuid', 'timestamptz', 'text', 'jsonb', 'bytea', 'text', 'text', 'text'],
+  )} AS t(id, source_id, received_at, content_type, headers, body, idempotency_key, fanout_status, traceparent)`
+  const insert = () => db.anyFirst(
+    keyed
+      ? sql.type(Inserted)`
+        WITH input AS (${input}), claimed AS (
+          INSERT INTO event_idempotency (source_id, idempotency_key, event_id)
+          SELECT source_id, idempotency_key, id FROM input WHERE idempotency_key IS NOT NULL
+          ON CONFLICT DO NOTHING
+          RETURNING event_id
+        )
+        INSERT INTO events (id, source_id, received_at, content_type, headers, body, idempotency_key, fanout_status, traceparent)
+        SELECT * FROM input WHERE idempotency_key IS NULL OR id IN (SELECT event_id FROM claimed)
+        RETURNING id`
+      : sql.type(Inserted)`
+        INSERT INTO events (id, source_id, received_at, content_type, headers, body, idempotency_key, fanout_status, traceparent)
+        ${input}
+        RETURNING id`,
+  )
+  // A partition attached while this statement was routing rows (sql/0015: only ranges
+  // ahead of the clock are attached, so only clock skew between hosts can cause it) makes
+  // the row fail the DEFAULT partition's new bound; the second try routes it anew. The
+  // statement is atomic, so the first try left nothing behind.
+  const inserted = await insert().catch((err: unknown) => {
+    if (pgErrorCode(err) === PARTITION_CHECK_FAILED) return insert()
+    throw err
+  })
   if (inserted.length === rows.length) return rows.map((r) => ({ id: r.id, duplicate: false }))
 
   const insertedSet = new Set(inserted)
   const missing = rows.filter((r) => !insertedSet.has(r.id))
   const existing = await db.any(sql.type(Existing)`
-    SELECT id, source_id, idempotency_key FROM events
+    SELECT event_id AS id, source_id, idempotency_key FROM event_idempotency
     WHERE (source_id, idempotency_key) IN (${sql.join(
       missing.map((r) => sql.fragment`(${r.sourceId}::uuid, ${r.idempotencyKey})`),
       sql.fragment`, `,
@@ -58,9 +84,13 @@ export async function insertEvents(db: Queryable, rows: readonly NewEvent[]): Pr
   })
 }
 
-/** Compensation when the stream write failed after the commit: the sender will retry. */
+/** Compensation when the stream write failed after the commit: the sender will retry, so its keys go too. */
 export async function deleteEvents(db: Queryable, ids: readonly string[]): Promise<void> {
-  if (ids.length) await db.query(sql.unsafe`DELETE FROM events WHERE id = ANY(${sql.array(ids, 'uuid')})`)
+  if (ids.length === 0) return
+  const list = sql.array(ids, 'uuid')
+  await db.query(sql.unsafe`
+    WITH keys AS (DELETE FROM event_idempotency WHERE event_id = ANY(${list}))
+    DELETE FROM events WHERE id = ANY(${list})`)
 }
 
 export const EventRow = Type.Object({

@@ -23,7 +23,7 @@ import { startFailover } from './failover.ts'
 import { headroom } from './subscription-gate.ts'
 import { fanoutHandler } from './fanout.ts'
 import { startReconciler } from './reconciler.ts'
-import { startRetention } from './retention.ts'
+import { startRetention, type StoragePolicy } from './retention.ts'
 import { startRetryMover } from './retry-mover.ts'
 import { StreamConsumer } from './stream-consumer.ts'
 import { trimAcked } from './stream-info.ts'
@@ -55,7 +55,8 @@ export interface WorkerDeps {
   reconcileIntervalMs: number
   reconcileGraceMs: number
   moverIntervalMs?: number
-  retentionDays: number
+  /** Retention and partition interval (RELAY_RETENTION, RELAY_PARTITION_INTERVAL). */
+  storage: StoragePolicy
 }
 
 export interface WorkerHandle {
@@ -138,7 +139,7 @@ export async function startWorker(d: WorkerDeps): Promise<WorkerHandle> {
     ],
   })
   const mover = startRetryMover({ redis: d.redis, keys: d.keys, log, intervalMs: d.moverIntervalMs })
-  const retention = startRetention({ db: d.db, redis: d.redis, lockKey: d.keys.retentionLock, days: d.retentionDays, log })
+  const retention = startRetention({ db: d.db, redis: d.redis, lockKey: d.keys.retentionLock, policy: d.storage, log })
   const trimmer = setInterval(() => {
     void trimAcked(d.redis, d.keys.events, FANOUT_GROUP).catch(() => {})
     void trimAcked(d.redis, d.keys.deliveries, DELIVER_GROUP).catch(() => {})

@@ -1,55 +1,119 @@
 /**
- * Retention: deletes events older than RELAY_RETENTION_DAYS whose deliveries are all
- * finished (succeeded, skipped, dead or discarded: none pending, in flight, retrying
- * or paused); deliveries, attempts and dead
- * letters go with them (ON DELETE CASCADE). Work still pending is never pruned, however
- * old. Runs hourly in small batches under a lease, so one worker does it and no batch
- * holds locks for long.
+ * Storage lifecycle: the worker keeps time partitions ahead of the clock and retires the
+ * expired ones (core/src/store/partitions.ts, sql/0015). Retention is a duration
+ * (RELAY_RETENTION); data lives between the retention and the retention plus one
+ * partition interval. Dropping a partition costs the same whatever its size, so retention
+ * keeps up at any ingest rate. Unfinished work is never dropped: its events move to the
+ * DEFAULT partitions and are pruned there once finished. One worker does it at a time,
+ * under a Redis lease.
  */
 import type { Logger } from 'pino'
-import { sql } from 'slonik'
 import type { Db } from '../db/pool.ts'
-import { HELD, statusIn } from '../delivery/status.ts'
 import type { RelayRedis } from '../redis/client.ts'
+import { addPartition, listPartitions, pruneDefault, pruneKeys, retirePartition, type Partition } from '../store/partitions.ts'
 
-export const RETENTION_INTERVAL_MS = 3_600_000
-const BATCH = 1000
-/** Stop after this many batches per run; the next run continues. */
-const MAX_BATCHES = 100
-
-export async function pruneOnce(db: Db, days: number): Promise<number> {
-  let total = 0
-  for (let i = 0; i < MAX_BATCHES; i++) {
-    const r = await db.query(sql.unsafe`
-      DELETE FROM events WHERE id IN (
-        SELECT e.id FROM events e
-        WHERE e.received_at < now() - make_interval(days => ${days})
-          AND e.fanout_status <> 'pending'
-          AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND ${statusIn(sql.fragment`d.status`, HELD)})
-        ORDER BY e.received_at LIMIT ${BATCH})`)
-    total += r.rowCount
-    if (r.rowCount < BATCH) break
-  }
-  return total
+export interface StoragePolicy {
+  /** How long finished events are kept; 0 keeps everything. */
+  readonly retentionMs: number
+  /** The time range of one partition. */
+  readonly partitionIntervalMs: number
 }
 
-export function startRetention(deps: { db: Db; redis: RelayRedis; lockKey: string; days: number; log: Logger; intervalMs?: number }) {
-  const interval = deps.intervalMs ?? RETENTION_INTERVAL_MS
-  const tick = async () => {
-    if (deps.days <= 0) return
-    const got = await deps.redis.set(deps.lockKey, String(process.pid), 'PX', interval, 'NX').catch(() => null)
+/** Often enough that the next partition exists long before it is needed. */
+export function maintenanceEveryMs(policy: StoragePolicy): number {
+  return Math.max(1000, Math.min(60_000, Math.floor(policy.partitionIntervalMs / 4)))
+}
+
+export interface StoragePlan {
+  /** Ranges to add, oldest first. */
+  readonly add: readonly { lowerAt: number; upperAt: number }[]
+  /** Partitions past retention, oldest first. */
+  readonly retire: readonly string[]
+}
+
+/**
+ * How far in the future a partition that starts off the regular schedule begins. A
+ * partition must never be attached over a range the api may be inserting into at that
+ * moment: an INSERT routed to DEFAULT just before the ATTACH commits fails its partition
+ * check after it. Ranges ahead of the clock are safe; this margin covers clock skew
+ * between the api hosts and the worker, and inserts already in flight.
+ */
+export const START_MARGIN_MS = 30_000
+
+/**
+ * What to do now. Partitions exist for the current range and the next one, boundaries at
+ * multiples of the interval since the epoch. With none yet (a fresh install), or after a
+ * gap (no worker ran for a while), the first new one starts START_MARGIN_MS from now and
+ * ends at the next boundary; what was stored before it stays in DEFAULT and is pruned row
+ * by row after the retention.
+ */
+export function planStorage(existing: readonly Partition[], now: number, policy: StoragePolicy): StoragePlan {
+  const interval = policy.partitionIntervalMs
+  const boundaryAfter = (t: number) => Math.floor(t / interval) * interval + interval
+  const add: { lowerAt: number; upperAt: number }[] = []
+  const last = existing.at(-1)?.upper_at
+  let start = last !== undefined && last >= now + START_MARGIN_MS ? last : now + START_MARGIN_MS
+  // Far enough ahead that at the next tick the last partition still ends beyond the margin.
+  const horizon = now + Math.max(interval, START_MARGIN_MS) + 2 * maintenanceEveryMs(policy)
+  while (start <= horizon) {
+    const upperAt = boundaryAfter(start)
+    add.push({ lowerAt: start, upperAt })
+    start = upperAt
+  }
+  const retire = policy.retentionMs > 0 ? existing.filter((p) => p.upper_at <= now - policy.retentionMs).map((p) => p.suffix) : []
+  return { add, retire }
+}
+
+export interface StorageRun {
+  readonly added: readonly string[]
+  readonly retired: readonly string[]
+  /** Events retention kept back because they still hold unfinished work. */
+  readonly kept: number
+  /** Rows pruned one by one: finished events from DEFAULT, and idempotency keys. */
+  readonly prunedEvents: number
+  readonly prunedKeys: number
+}
+
+export async function maintainStorage(db: Db, policy: StoragePolicy, now = Date.now()): Promise<StorageRun> {
+  const plan = planStorage(await listPartitions(db), now, policy)
+  const added: string[] = []
+  for (const r of plan.add) added.push(await addPartition(db, r.lowerAt, r.upperAt))
+  let kept = 0
+  for (const suffix of plan.retire) kept += await retirePartition(db, suffix)
+  let prunedEvents = 0
+  let prunedKeys = 0
+  if (policy.retentionMs > 0) {
+    prunedEvents = await pruneDefault(db, now - policy.retentionMs)
+    const oldest = (await listPartitions(db))[0]
+    if (oldest && plan.retire.length) prunedKeys = await pruneKeys(db, oldest.lower_at)
+  }
+  return { added, retired: plan.retire, kept, prunedEvents, prunedKeys }
+}
+
+
+export function startRetention(deps: { db: Db; redis: RelayRedis; lockKey: string; policy: StoragePolicy; log: Logger; intervalMs?: number }) {
+  const every = deps.intervalMs ?? maintenanceEveryMs(deps.policy)
+  let running: Promise<void> | undefined
+  const run = async () => {
+    const got = await deps.redis.set(deps.lockKey, String(process.pid), 'PX', every, 'NX').catch(() => null)
     if (!got) return
     try {
-      const n = await pruneOnce(deps.db, deps.days)
-      if (n) deps.log.info({ deleted: n, days: deps.days }, 'retention: pruned finished events')
+      const r = await maintainStorage(deps.db, deps.policy)
+      if (r.added.length || r.retired.length || r.prunedEvents || r.prunedKeys) deps.log.info(r, 'storage: partitions maintained')
+      if (r.kept) deps.log.warn({ kept: r.kept, retired: r.retired }, 'retention kept events with unfinished work (moved to the default partitions)')
     } catch (err) {
-      deps.log.warn({ err: (err as Error).message }, 'retention run failed')
+      deps.log.warn({ err: (err as Error).message }, 'storage maintenance failed; retrying at the next tick')
+      // Let another worker (or the next tick) try at once rather than after the lease.
+      await deps.redis.del(deps.lockKey).catch(() => {})
     }
   }
-  const timer = setInterval(() => void tick(), interval)
+  const tick = () => (running ??= run().finally(() => (running = undefined)))
+  const timer = setInterval(() => void tick(), every)
   timer.unref()
-  // First run soon after boot, not an hour later.
-  const first = setTimeout(() => void tick(), 30_000)
-  first.unref()
-  return { stop: () => (clearInterval(timer), clearTimeout(first)), tick }
+  // At boot, not a tick later: ingest before the first partition lands in DEFAULT.
+  void tick()
+  return {
+    stop: () => clearInterval(timer),
+    tick,
+  }
 }
