@@ -2,7 +2,8 @@
  * Bytes stored per delivered webhook, per table: a relay in this process, one http-relay
  * subscription to a local receiver, N webhooks of a ~1 KB JSON body, each delivered on
  * the first attempt. Prints the row bytes (sum of pg_column_size) and the table's total
- * size with its indexes and TOAST (pg_total_relation_size), each divided by N.
+ * size with its indexes and TOAST (pg_total_relation_size, summed over a partitioned
+ * table's partitions), each divided by N.
  *
  *   node loadtest/storage.ts [--count 2000] [--bytes 1024]
  */
@@ -12,7 +13,7 @@ import { createTestEnv, eventually, startSubscriber } from '../core/src/testing/
 const { values } = parseArgs({ options: { count: { type: 'string', default: '2000' }, bytes: { type: 'string', default: '1024' } } })
 const n = Number(values.count)
 const filler = 'x'.repeat(Math.max(0, Number(values.bytes) - 60))
-const TABLES = ['events', 'deliveries', 'delivery_attempts', 'dead_letters']
+const TABLES = ['events', 'event_idempotency', 'deliveries', 'delivery_attempts', 'dead_letters']
 
 const env = await createTestEnv('storage')
 const sub = await startSubscriber()
@@ -22,7 +23,7 @@ try {
   await relay.api('/api/v1/subscriptions', { body: { sourceId: source.id, action: 'http-relay', config: { url: `${sub.url}/hook` } } })
   for (let i = 0; i < n; i += 50) {
     await Promise.all(Array.from({ length: Math.min(50, n - i) }, (_, j) => fetch(`${relay.url}/in/storage`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: i + j, type: 'order.created', data: filler }),
+      method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': `evt_${i + j}` }, body: JSON.stringify({ id: i + j, type: 'order.created', data: filler }),
     }).then((r) => r.text())))
   }
   await eventually(async () => (await env.query<{ n: number }>("SELECT count(*)::int AS n FROM deliveries WHERE status = 'succeeded'"))[0]!.n === n, 'every delivery to succeed', 120_000, 200)
@@ -31,7 +32,7 @@ try {
   let rows = 0
   let total = 0
   for (const t of TABLES) {
-    const [r] = await env.query<{ row_bytes: string; total_bytes: string }>(`SELECT coalesce(sum(pg_column_size(t.*)), 0)::bigint AS row_bytes, pg_total_relation_size('${t}') AS total_bytes FROM ${t} t`)
+    const [r] = await env.query<{ row_bytes: string; total_bytes: string }>(`SELECT coalesce(sum(pg_column_size(t.*)), 0)::bigint AS row_bytes, (SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('${t}')) AS total_bytes FROM ${t} t`)
     rows += Number(r!.row_bytes)
     total += Number(r!.total_bytes)
     console.log(`${t.padEnd(18)} rows ${String(Math.round(Number(r!.row_bytes) / n)).padStart(6)} B   with indexes and TOAST ${String(Math.round(Number(r!.total_bytes) / n)).padStart(6)} B   per webhook`)

@@ -25,6 +25,8 @@ export interface RelayOptions {
   env?: Record<string, string>
   /** Subscriber endpoints by name. */
   endpoints?: Record<string, EndpointBehaviour>
+  /** Another PostgreSQL server (loadtest/src/pg-cluster.ts); LOADTEST_DATABASE_HOST otherwise. */
+  pgHost?: string
 }
 
 export interface RunningRelay {
@@ -43,7 +45,8 @@ export interface RunningRelay {
 export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
   const id = randomBytes(4).toString('hex')
   const dbName = `relay_loadtest_${id}`
-  const databaseUrl = `${PG_HOST}/${dbName}`
+  const pgHost = opts.pgHost ?? PG_HOST
+  const databaseUrl = `${pgHost}/${dbName}`
   const prefix = `loadtest:${id}:`
   const token = randomBytes(24).toString('base64url')
   const children: ChildProcess[] = []
@@ -56,7 +59,7 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
     for (const c of children) c.kill('SIGTERM')
     await new Promise((r) => setTimeout(r, STOP_GRACE_MS))
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL')
-    await dropRelayState({ pgHost: PG_HOST, database: dbName, redisUrl: REDIS_URL, redisPrefix: prefix })
+    await dropRelayState({ pgHost, database: dbName, redisUrl: REDIS_URL, redisPrefix: prefix })
   }
 
   try {
