@@ -127,8 +127,9 @@ BEGIN
   IF lo IS NULL THEN
     RAISE EXCEPTION 'no partition %', suffix;
   END IF;
-  -- In the order the delivery path takes them, so retention cannot deadlock with it.
-  LOCK TABLE events, deliveries, delivery_attempts, dead_letters IN ACCESS EXCLUSIVE MODE;
+  -- The parents only (ONLY: not every partition, which would wait for autovacuum on
+  -- the busy ones), in the order the delivery path takes them.
+  LOCK TABLE ONLY events, ONLY deliveries, ONLY delivery_attempts, ONLY dead_letters IN ACCESS EXCLUSIVE MODE;
   FOR t IN SELECT * FROM relay_partitioned_tables() ORDER BY depth DESC LOOP
     EXECUTE format('ALTER TABLE %I DETACH PARTITION %I', t.name, t.name || '_' || suffix);
     FOR fk IN SELECT conname FROM pg_constraint

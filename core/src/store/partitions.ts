@@ -21,22 +21,24 @@ export async function listPartitions(db: Queryable): Promise<readonly Partition[
     FROM relay_partitions()`)
 }
 
-/** How long partition DDL waits for a lock before it gives way (and tries again). */
-export const DDL_LOCK_TIMEOUT_MS = 200
+/**
+ * How long partition DDL waits for its locks before it gives way and tries again. Adding
+ * waits at most 200 ms. Retiring waits 1.5 s: past PostgreSQL's 1 s deadlock_timeout, after
+ * which an autovacuum of the partition being dropped is cancelled for it (autovacuum
+ * yields to a blocked lock request then), and a lock cycle with the delivery path is
+ * broken by aborting the DDL, which began waiting first. Either way an ingest or a
+ * delivery waits at most that long once per partition interval, and never fails.
+ */
+export const ADD_LOCK_TIMEOUT_MS = 200
+export const RETIRE_LOCK_TIMEOUT_MS = 1_500
 const DDL_TRIES = 8
 const LOCK_CONFLICT = new Set(['55P03', '40P01'])
 
-/**
- * Partition DDL takes strong locks on several tables. It waits at most 200 ms for them
- * (below PostgreSQL's 1 s deadlock_timeout, so in a lock cycle with the delivery path the
- * DDL is the one that gives up) and tries again after a pause, rather than ever making an
- * ingest or a delivery fail.
- */
-async function withShortLocks<T>(db: Db, run: (tx: Queryable) => Promise<T>): Promise<T> {
+async function withShortLocks<T>(db: Db, lockTimeoutMs: number, run: (tx: Queryable) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction(async (tx) => {
-        await tx.query(sql.unsafe`SELECT set_config('lock_timeout', ${`${DDL_LOCK_TIMEOUT_MS}ms`}, true)`)
+        await tx.query(sql.unsafe`SELECT set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, true)`)
         return run(tx)
       })
     } catch (err) {
@@ -49,7 +51,7 @@ async function withShortLocks<T>(db: Db, run: (tx: Queryable) => Promise<T>): Pr
 
 /** Adds the partitions of [lowerAt, upperAt) to the four tables; rows of that range in DEFAULT move in. */
 export async function addPartition(db: Db, lowerAt: number, upperAt: number): Promise<string> {
-  return withShortLocks(db, (tx) =>
+  return withShortLocks(db, ADD_LOCK_TIMEOUT_MS, (tx) =>
     tx.oneFirst(sql.type(row(Type.Object({ suffix: Type.String() })))`
       SELECT relay_partition_add(to_timestamp(${lowerAt / 1000}), to_timestamp(${upperAt / 1000})) AS suffix`),
   )
@@ -60,7 +62,7 @@ export async function addPartition(db: Db, lowerAt: number, upperAt: number): Pr
  * (moved to DEFAULT with everything of theirs). Returns how many events were kept.
  */
 export async function retirePartition(db: Db, suffix: string): Promise<number> {
-  return withShortLocks(db, (tx) =>
+  return withShortLocks(db, RETIRE_LOCK_TIMEOUT_MS, (tx) =>
     tx.oneFirst(sql.type(row(Type.Object({ kept: Type.Integer() })))`
       SELECT relay_partition_retire(${suffix}, ${sql.array([...HELD], 'text')}) AS kept`),
   )

@@ -43,7 +43,7 @@ export const START_MARGIN_MS = 30_000
 /**
  * What to do now. Partitions exist for the current range and the next one, boundaries at
  * multiples of the interval since the epoch. With none yet (a fresh install), or after a
- * gap (no worker ran for a while), the first new one starts START_MARGIN_MS from now and
+ * gap (the clock passed the last one: no worker ran for a while), the first new one starts START_MARGIN_MS from now and
  * ends at the next boundary; what was stored before it stays in DEFAULT and is pruned row
  * by row after the retention.
  */
@@ -51,8 +51,11 @@ export function planStorage(existing: readonly Partition[], now: number, policy:
   const interval = policy.partitionIntervalMs
   const boundaryAfter = (t: number) => Math.floor(t / interval) * interval + interval
   const add: { lowerAt: number; upperAt: number }[] = []
+  // Partitions that still reach past the clock are continued where they end, however
+  // late this run is (an insert that races the attach retries: store/events.ts). Only
+  // when the clock has passed the last one (or there is none) does a gap start.
   const last = existing.at(-1)?.upper_at
-  let start = last !== undefined && last >= now + START_MARGIN_MS ? last : now + START_MARGIN_MS
+  let start = last !== undefined && last > now ? last : now + START_MARGIN_MS
   // Far enough ahead that at the next tick the last partition still ends beyond the margin.
   const horizon = now + Math.max(interval, START_MARGIN_MS) + 2 * maintenanceEveryMs(policy)
   while (start <= horizon) {
@@ -91,11 +94,18 @@ export async function maintainStorage(db: Db, policy: StoragePolicy, now = Date.
 }
 
 
+/** Longer than any maintenance run. */
+const LEASE_MS = 10 * 60_000
+const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+
 export function startRetention(deps: { db: Db; redis: RelayRedis; lockKey: string; policy: StoragePolicy; log: Logger; intervalMs?: number }) {
   const every = deps.intervalMs ?? maintenanceEveryMs(deps.policy)
   let running: Promise<void> | undefined
   const run = async () => {
-    const got = await deps.redis.set(deps.lockKey, String(process.pid), 'PX', every, 'NX').catch(() => null)
+    // The lease outlasts any run (a run that overran it could meet a second one); it is
+    // released at the end, by its holder only.
+    const token = `${process.pid}-${Math.random()}`
+    const got = await deps.redis.set(deps.lockKey, token, 'PX', LEASE_MS, 'NX').catch(() => null)
     if (!got) return
     try {
       const r = await maintainStorage(deps.db, deps.policy)
@@ -103,8 +113,8 @@ export function startRetention(deps: { db: Db; redis: RelayRedis; lockKey: strin
       if (r.kept) deps.log.warn({ kept: r.kept, retired: r.retired }, 'retention kept events with unfinished work (moved to the default partitions)')
     } catch (err) {
       deps.log.warn({ err: (err as Error).message }, 'storage maintenance failed; retrying at the next tick')
-      // Let another worker (or the next tick) try at once rather than after the lease.
-      await deps.redis.del(deps.lockKey).catch(() => {})
+    } finally {
+      await deps.redis.eval(RELEASE, 1, deps.lockKey, token).catch(() => {})
     }
   }
   const tick = () => (running ??= run().finally(() => (running = undefined)))

@@ -21,7 +21,8 @@ t.test('partitions already ahead: nothing to add until the next one is due', asy
 
 t.test('after a gap the next starts just ahead of the clock; the gap’s rows stay in DEFAULT', async (t) => {
   t.same(ranges(planStorage([p(1000, 1010)], 1234 * MIN, policy)), [[1234.5, 1240], [1240, 1250]])
-  t.same(ranges(planStorage([p(1000, 1010)], 1009.8 * MIN, policy)), [[1010.3, 1020], [1020, 1030]], 'a last range ending within the margin counts as a gap')
+  t.same(ranges(planStorage([p(1000, 1010)], 1009.8 * MIN, policy)), [[1010, 1020], [1020, 1030]], 'a late run while the last still reaches past the clock continues it: no gap')
+  t.same(ranges(planStorage([p(1000, 1010)], 1010 * MIN, policy)), [[1010.5, 1020], [1020, 1030]], 'once the clock has passed it, a gap')
 })
 
 t.test('a range that ends off a boundary (the migration ends at its own moment) is continued', async (t) => {
@@ -35,8 +36,12 @@ t.test('short intervals: enough partitions ahead that the next tick finds no gap
   t.equal(first.add[0]!.lowerAt, 30_000)
   const made = first.add.map((r, i) => ({ suffix: `s${i}`, lower_at: r.lowerAt, upper_at: r.upperAt }))
   t.ok(made.at(-1)!.upper_at >= 30_000 + 2_500, 'covers past the margin at the next tick')
-  const next = planStorage(made, 2_500, short)
-  t.equal(next.add[0]?.lowerAt ?? made.at(-1)!.upper_at, made.at(-1)!.upper_at, 'continues where the last one ended')
+  for (let now = 2_500; now <= 60_000; now += 2_500) {
+    const next = planStorage(made, now, short)
+    if (next.add.length) t.equal(next.add[0]!.lowerAt, made.at(-1)!.upper_at, `at ${now} ms: continues where the last one ended`)
+    for (const r of next.add) made.push({ suffix: `s${made.length}`, lower_at: r.lowerAt, upper_at: r.upperAt })
+  }
+  for (let i = 1; i < made.length; i++) t.equal(made[i]!.lower_at, made[i - 1]!.upper_at, 'no gap over a minute of ticks')
 })
 
 t.test('partitions whose whole range is older than the retention are retired, oldest first', async (t) => {
