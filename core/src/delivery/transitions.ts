@@ -21,6 +21,7 @@ import { sql } from 'slonik'
 import Type, { type Static } from 'typebox'
 import { row } from '../db/row.ts'
 import type { Queryable } from '../db/pool.ts'
+import type { EventRow } from '../store/events.ts'
 import { idTimeSpan, newIdAtTimeOf, webhookIdFor } from '../store/ids.ts'
 import { CLAIMABLE, FINISHED, lit, RETRYABLE_NOW, Status, statusIn, statusIs, type DeliveryStatus } from './status.ts'
 
@@ -96,8 +97,23 @@ export const Claim = Type.Object({
 })
 export type Claim = Static<typeof Claim>
 
-const ClaimAnswer = row(
-  Type.Object({
+/** A claim with the event it delivers (null when the event is gone), read in the claim's own statement. */
+export type ClaimWithEvent = Claim & { readonly event: EventRow | null }
+
+const EventColumns = {
+  ev_id: Type.Union([Type.Null(), Type.String()]),
+  ev_source_id: Type.Union([Type.Null(), Type.String()]),
+  ev_source_slug: Type.Union([Type.Null(), Type.String()]),
+  ev_received_at: Type.Union([Type.Null(), Type.Number()]),
+  ev_content_type: Type.Union([Type.Null(), Type.String()]),
+  ev_headers: Type.Union([Type.Null(), Type.Record(Type.String(), Type.String())]),
+  ev_body: Type.Unsafe<Buffer | null>({}),
+  ev_idempotency_key: Type.Union([Type.Null(), Type.String()]),
+  ev_fanout_status: Type.Union([Type.Null(), Type.String()]),
+  ev_traceparent: Type.Union([Type.Null(), Type.String()]),
+}
+
+const ClaimAnswerRow = Type.Object({
     kind: Type.Union([Type.Literal('claimed'), Type.Literal('paused'), Type.Literal('not_due')]),
     ...Claim.properties,
     event_id: Type.Union([Type.Null(), Type.String()]),
@@ -108,8 +124,26 @@ const ClaimAnswer = row(
     claim_token: Type.Union([Type.Null(), Type.Integer()]),
     timeout_ms: Type.Union([Type.Null(), Type.Integer()]),
     due: Type.Union([Type.Null(), Type.Number()]),
-  }),
-)
+    ...EventColumns,
+  })
+const ClaimAnswer = row(ClaimAnswerRow)
+type ClaimAnswer = Static<typeof ClaimAnswerRow>
+
+function eventOf(r: ClaimAnswer): EventRow | null {
+  if (r.ev_id === null) return null
+  return {
+    id: r.ev_id,
+    source_id: r.ev_source_id!,
+    source_slug: r.ev_source_slug!,
+    received_at: r.ev_received_at!,
+    content_type: r.ev_content_type,
+    headers: r.ev_headers ?? {},
+    body: r.ev_body!,
+    idempotency_key: r.ev_idempotency_key,
+    fanout_status: r.ev_fanout_status!,
+    traceparent: r.ev_traceparent,
+  }
+}
 
 export interface ClaimOptions {
   /** This worker's name (its stream consumer); kept on the row as claimed_by. */
@@ -124,7 +158,7 @@ export interface ClaimOptions {
 }
 
 export interface ClaimResult {
-  readonly claimed: readonly Claim[]
+  readonly claimed: readonly ClaimWithEvent[]
   /** Not due yet (a duplicate stream entry): back to the retry set at their time. */
   readonly notDue: readonly { id: string; atMs: number }[]
   /** Their subscription is disabled: paused instead of sent. */
@@ -138,8 +172,11 @@ export interface ClaimResult {
  * delivery of a disabled subscription is paused, not claimed.
  *
  * The lease is twice the subscription's timeout plus a margin: a claimed delivery may
- * wait up to one timeout for a slot in the fairness gate, then run for one.
+ * wait up to one timeout for a slot in the fairness gate, then run for one. Each claim
+ * comes with its event, read in the same statement (one round trip fewer per batch).
  */
+const NO_EVENT = sql.fragment`NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL`
+
 export async function claim(db: Queryable, ids: readonly string[], o: ClaimOptions): Promise<ClaimResult> {
   if (ids.length === 0) return { claimed: [], notDue: [], paused: [] }
   const rows = await db.any(sql.type(ClaimAnswer)`
@@ -165,15 +202,21 @@ export async function claim(db: Queryable, ids: readonly string[], o: ClaimOptio
       FROM c WHERE d.id = c.id AND c.enabled AND NOT c.early
       RETURNING d.id, d.event_id, d.subscription_id, d.webhook_id, d.attempt_count, d.attempt_seq, d.claim_token, c.timeout_ms
     )
-    SELECT 'claimed' AS kind, id, event_id, subscription_id, webhook_id, attempt_count, attempt_seq, claim_token, timeout_ms,
-      NULL::timestamptz AS due FROM claimed
-    UNION ALL SELECT 'paused', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM paused
-    UNION ALL SELECT 'not_due', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, next_attempt_at FROM c WHERE c.enabled AND c.early`)
-  const claimed: Claim[] = []
+    SELECT 'claimed' AS kind, cl.id, cl.event_id, cl.subscription_id, cl.webhook_id, cl.attempt_count, cl.attempt_seq, cl.claim_token, cl.timeout_ms,
+      NULL::timestamptz AS due, e.id AS ev_id, e.source_id AS ev_source_id, src.slug AS ev_source_slug, e.received_at AS ev_received_at,
+      e.content_type AS ev_content_type, e.headers AS ev_headers, e.body AS ev_body, e.idempotency_key AS ev_idempotency_key,
+      e.fanout_status AS ev_fanout_status, e.traceparent AS ev_traceparent
+    FROM claimed cl LEFT JOIN events e ON e.id = cl.event_id LEFT JOIN sources src ON src.id = e.source_id
+    UNION ALL SELECT 'paused', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, ${NO_EVENT} FROM paused
+    UNION ALL SELECT 'not_due', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, next_attempt_at, ${NO_EVENT} FROM c WHERE c.enabled AND c.early`)
+  const claimed: ClaimWithEvent[] = []
   const notDue: { id: string; atMs: number }[] = []
   const paused: string[] = []
   for (const r of rows) {
-    if (r.kind === 'claimed') claimed.push(r as Claim)
+    if (r.kind === 'claimed') {
+      const { id, event_id, subscription_id, webhook_id, attempt_count, attempt_seq, claim_token, timeout_ms } = r as unknown as Claim
+      claimed.push({ id, event_id, subscription_id, webhook_id, attempt_count, attempt_seq, claim_token, timeout_ms, event: eventOf(r) })
+    }
     else if (r.kind === 'paused') paused.push(r.id)
     else notDue.push({ id: r.id, atMs: r.due! })
   }

@@ -8,7 +8,7 @@
  */
 import type { Logger } from 'pino'
 import type { Db } from '../db/pool.ts'
-import { claim, defer, type Claim } from '../delivery/transitions.ts'
+import { claim, defer, type ClaimWithEvent } from '../delivery/transitions.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import { ack, scheduleRetries } from '../queue/enqueue.ts'
 import type { StreamEntry } from '../queue/entries.ts'
@@ -35,7 +35,7 @@ export interface ClaimDeps {
 
 /** A claim and the stream entry it answers to. */
 export interface Claimed {
-  readonly claim: Claim
+  readonly claim: ClaimWithEvent
   readonly entryId: string
 }
 
@@ -80,7 +80,7 @@ export class ClaimTask {
   async admit(claimed: readonly Claimed[]): Promise<Admitted[]> {
     const { db, redis, keys, metrics, gate } = this.#d
     const admitted: Admitted[] = []
-    const deferred: { claim: Claim; entryId: string; atMs: number }[] = []
+    const deferred: { claim: ClaimWithEvent; entryId: string; atMs: number }[] = []
     const now = Date.now()
     for (const c of claimed) {
       const a = gate.admit(c.claim.subscription_id, now)

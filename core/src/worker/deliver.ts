@@ -1,9 +1,10 @@
 /**
  * Delivery stage: delivery entries in; each batch goes through the worker's tasks in
  * order, one file each:
- *   claim.ts    claim the batch in Postgres (fenced), settle what claims nothing, and
- *               admit each claim through the fairness gate;
- *   load.ts     the batch's events in one query; subscriptions and transform code cached;
+ *   claim.ts    claim the batch in Postgres (fenced; each claim comes with its event,
+ *               in the same statement), settle what claims nothing, and admit each
+ *               claim through the fairness gate;
+ *   load.ts     subscriptions and transform code, cached;
  *   attempt.ts  transform and action plugin, to an outcome;
  *   record.ts   the outcome written by a group commit, then its effects (retry set,
  *               metrics, ack).
@@ -107,12 +108,10 @@ export class DeliverStage {
   handle = async (entries: StreamEntry[], takeOverFrom?: readonly string[]): Promise<void> => {
     const claimed = await this.#claims.claim(entries, takeOverFrom)
     if (claimed.length === 0) return
-    // Loaded before the gate gives out slots, so a failed load holds none.
-    const events = await this.#loader.events(claimed.map((c) => c.claim.event_id))
     const admitted = await this.#claims.admit(claimed)
     const traceparents = isTracing() ? new Map(entries.map((e) => [e.id, e.fields.tp])) : null
     for (const a of admitted) {
-      const p = this.#run(a, events.get(a.claim.event_id), traceparents?.get(a.entryId)).finally(() => {
+      const p = this.#run(a, a.claim.event ?? undefined, traceparents?.get(a.entryId)).finally(() => {
         this.#inFlight.delete(p)
         this.onIdle()
       })

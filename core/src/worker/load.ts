@@ -1,13 +1,12 @@
 /**
- * Load task: what an attempt needs besides its claim. Events are read per batch (one
- * query for all the batch's deliveries); subscriptions (config and signing secrets
- * decrypted) and transform code come from one TTL cache each, so a busy subscription
- * costs a query every couple of seconds, not one per delivery.
+ * Load task: what an attempt needs besides its claim and event (the claim statement
+ * reads the event): subscriptions (config and signing secrets decrypted) and transform
+ * code come from one TTL cache each, so a busy subscription costs a query every couple
+ * of seconds, not one per delivery.
  */
 import type { Db } from '../db/pool.ts'
 import type { PluginHost } from '../plugin/host.ts'
 import type { SecretBox } from '../secrets/secret-box.ts'
-import { getEvents, type EventRow } from '../store/events.ts'
 import { activeSigningSecrets, getSubscription, type SubscriptionRow } from '../store/subscriptions.ts'
 import { getTransformVersion } from '../store/transforms.ts'
 import { TtlCache } from '../util/ttl-cache.ts'
@@ -34,11 +33,6 @@ export class Loader {
     this.#db = d.db
     this.#plugins = d.plugins
     this.#box = d.box
-  }
-
-  async events(ids: readonly string[]): Promise<Map<string, EventRow>> {
-    if (ids.length === 0) return new Map()
-    return new Map((await getEvents(this.#db, [...new Set(ids)])).map((e) => [e.id, e]))
   }
 
   subscription(id: string): Promise<OpenedSubscription> {

@@ -6,7 +6,7 @@ import Type from 'typebox'
 import { claim, type Claim } from '../../src/delivery/transitions.ts'
 import { defineAction, ok, type ActionManifest } from '../../src/plugin/contract.ts'
 import type { PluginHost } from '../../src/plugin/host.ts'
-import { getEvents } from '../../src/store/events.ts'
+import type { EventRow } from '../../src/store/events.ts'
 import { attempt, type AttemptDeps } from '../../src/worker/attempt.ts'
 import { Loader } from '../../src/worker/load.ts'
 import { taskFixture } from './fixture.ts'
@@ -24,11 +24,10 @@ const deps = (manifest: ActionManifest | undefined): AttemptDeps => {
   return { plugins: host, transforms: null, loader: new Loader({ db, plugins: host, box }), http: {} as AttemptDeps['http'], connect: {} as AttemptDeps['connect'], signer: {} as AttemptDeps['signer'], log: pino({ level: 'silent' }) }
 }
 const action = (deliver: ActionManifest['deliver']) => defineAction({ name: 'http-relay', version: '1.0.0', title: 'stand-in', config: Type.Object({}), deliver })
-async function claimed(): Promise<{ c: Claim; event: Awaited<ReturnType<typeof getEvents>>[number] }> {
+async function claimed(): Promise<{ c: Claim; event: EventRow }> {
   const id = await f.delivery()
   const [c] = (await claim(db, [id], { worker: 'w', defaultTimeoutMs: 15_000, maxTimeoutMs: 60_000, leaseMarginMs: 1_000 })).claimed
-  const [event] = await getEvents(db, [c!.event_id])
-  return { c: { ...c!, timeout_ms: 200 }, event: event! }
+  return { c: { ...c!, timeout_ms: 200 }, event: c!.event! }
 }
 const never = new AbortController().signal
 

@@ -22,6 +22,19 @@ t.test('duplicates and junk in one batch: one claim, every other entry acked', a
   t.equal(await f.pending(), 1, 'only the running entry stays pending')
 })
 
+t.test('each claim carries its event, read by the claim statement itself', async (t) => {
+  const ids = [await f.delivery(), await f.delivery()]
+  const claimed = await task().claim(await f.entries(ids))
+  t.equal(claimed.length, 2)
+  for (const c of claimed) {
+    const [stored] = await f.env.query<{ body: Buffer; source_id: string }>('SELECT body, source_id FROM events WHERE id = $1', [c.claim.event_id])
+    t.equal(c.claim.event?.id, c.claim.event_id)
+    t.ok(c.claim.event?.body.equals(stored!.body), 'with its body, byte for byte')
+    t.equal(c.claim.event?.source_id, stored!.source_id)
+    t.type(c.claim.event?.source_slug, 'string')
+  }
+})
+
 t.test('an entry whose delivery is not due goes back to the retry set at its time, unclaimed', async (t) => {
   const id = await f.delivery()
   const due = Date.now() + 30_000

@@ -26,11 +26,3 @@ t.test('a failed load is not cached', async (t) => {
   await f.env.query(`INSERT INTO subscriptions (id, source_id, action, config) SELECT $1, source_id, action, config FROM subscriptions WHERE id = $2`, [missing, f.subscriptionId])
   t.equal((await loader.subscription(missing)).id, missing, 'the next lookup loads again')
 })
-
-t.test('the events of a batch in one lookup, duplicates folded', async (t) => {
-  const ids = [await f.delivery(), await f.delivery()]
-  const rows = await f.env.query<{ event_id: string }>('SELECT event_id FROM deliveries WHERE id = ANY($1)', [ids])
-  const events = await new Loader({ db, plugins, box }).events([rows[0]!.event_id, rows[1]!.event_id, rows[0]!.event_id])
-  t.equal(events.size, 2)
-  t.equal(events.get(rows[0]!.event_id)?.body.toString(), '{"n":1}')
-})
