@@ -23,8 +23,13 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'up
 declare module 'fastify' {
   interface FastifyRequest {
     relaySource?: IngestSource
+    /** The Content-Type exactly as sent (the header Fastify sees is neutral: see onRequest). */
+    relayContentType?: string
   }
 }
+
+/** What Fastify's body parsing sees instead of the sender's Content-Type. */
+const NEUTRAL_CONTENT_TYPE = 'application/octet-stream'
 
 export interface IngestRouteDeps {
   sources: SourceCache
@@ -45,6 +50,17 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
   app.post<{ Params: { slug: string } }>('/in/:slug', {
     bodyLimit: HARD_BODY_LIMIT,
     schema: { hide: true },
+    // Any Content-Type is accepted and kept as sent, even one Fastify's parser calls
+    // malformed (it would answer 415 and the webhook would be lost): the body is read as
+    // bytes under a neutral type, and the original is put back on the stored headers.
+    onRequest: (request, _reply, done) => {
+      const sent = request.headers['content-type']
+      if (sent !== undefined) {
+        request.relayContentType = sent
+        request.headers['content-type'] = NEUTRAL_CONTENT_TYPE
+      }
+      done()
+    },
     // Look the source up before reading the body: a 404 or 413 costs no upload.
     // Callback style, so a cached source costs no promise on the hot path.
     preParsing: (request: FastifyRequest<{ Params: { slug: string } }>, _reply, payload: Readable, done: (err: Error | null, payload?: Readable) => void) => {
@@ -57,6 +73,13 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
         if (!source.enabled) {
           metrics.webhooksReceived.inc({ source: slug, outcome: 'disabled' })
           return done(new Errors.SOURCE_DISABLED(slug))
+        }
+        if (source.unavailable) {
+          // Its stored secret cannot be opened (a key problem the operator must fix): the
+          // sender retries later; every other source goes on working.
+          request.log.error({ source: slug, err: source.unavailable }, 'source cannot verify signatures')
+          metrics.webhooksReceived.inc({ source: slug, outcome: 'unavailable' })
+          return done(new Errors.STORE_UNAVAILABLE('secrets'))
         }
         request.relaySource = source
         const limit = limitOf(source)
@@ -72,7 +95,8 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
       const cached = sources.peek(slug)
       if (cached) return admit(cached.source)
       sources.get(slug).then(admit, () => {
-        metrics.webhooksReceived.inc({ source: slug, outcome: 'unavailable' })
+        // Only known sources name a series: an unknown slug cannot add one.
+        metrics.webhooksReceived.inc({ source: sources.known(slug) ? slug : '_unknown', outcome: 'unavailable' })
         done(new Errors.STORE_UNAVAILABLE('postgres'))
       })
     },
@@ -81,6 +105,8 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
     const source = request.relaySource!
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
     const headers = flattenHeaders(request.headers)
+    if (request.relayContentType !== undefined) headers['content-type'] = request.relayContentType
+    else delete headers['content-type']
     const contentType = headers['content-type'] ?? null
     const span = request.relaySpan
     span?.setAttribute(ATTR.source, source.slug)
@@ -93,6 +119,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
       }
     }
 
+    const key = idempotencyKey(source, headers, body, contentType)
     let result
     try {
       result = await ingestor.ingest({
@@ -102,7 +129,8 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
         contentType,
         headers,
         body,
-        idempotencyKey: idempotencyKey(source.idempotencyHeader, headers, body, contentType),
+        idempotencyKey: key?.key ?? null,
+        idempotencyWindowSec: key?.windowSec ?? null,
         fanoutStatus: source.mode === 'active' ? 'pending' : 'recorded',
         span,
       })

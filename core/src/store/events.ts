@@ -17,6 +17,8 @@ export interface NewEvent {
   headers: Record<string, string>
   body: Buffer
   idempotencyKey: string | null
+  /** Seconds the key deduplicates (a replay window); null or absent: while the event is kept. */
+  idempotencyWindowSec?: number | null
   fanoutStatus: 'pending' | 'recorded'
   /** The ingest request's trace context, when tracing is on (retries link back to it). */
   traceparent?: string | null
@@ -25,60 +27,76 @@ export interface NewEvent {
 const Inserted = row(Type.Object({ id: Type.String() }))
 const Existing = row(Type.Object({ id: Type.String(), source_id: Type.String(), idempotency_key: Type.String() }))
 
+const keyOf = (r: NewEvent) => `${r.sourceId}\u0000${r.idempotencyKey}`
+
 /**
  * One statement for a whole batch. Idempotency keys are claimed in event_idempotency
- * (unique per source across every partition, sql/0015) and only rows whose key was
- * claimed, or that have none, are inserted; for the others (a key already stored, or
- * repeated within the batch) the original id is returned with duplicate=true.
+ * (unique per source across every partition, sql/0015); a key past its expiry (a replay
+ * window, sql/0016) is taken over. Only rows whose key was claimed, or that have none,
+ * are inserted; for the others (a key already held, or repeated within the batch) the
+ * original id is returned with duplicate=true.
  */
 export async function insertEvents(db: Queryable, rows: readonly NewEvent[]): Promise<{ id: string; duplicate: boolean }[]> {
+  // A key repeated within the batch goes to the statement once (ON CONFLICT DO UPDATE
+  // may not meet a row the same statement inserted); the repeats follow the first.
+  const firstWithKey = new Map<string, NewEvent>()
+  const sent = rows.filter((r) => {
+    if (r.idempotencyKey === null) return true
+    if (firstWithKey.has(keyOf(r))) return false
+    firstWithKey.set(keyOf(r), r)
+    return true
+  })
   // One array parameter per column (unnest) instead of one parameter per value: the
-  // statement text is the same for every batch size and Postgres parses 9 parameters,
-  // not 9 per row. traceparent is null unless tracing is on.
-  const keyed = rows.some((r) => r.idempotencyKey !== null)
+  // statement text is the same for every batch size and Postgres parses 10 parameters,
+  // not 10 per row. traceparent is null unless tracing is on.
+  const keyed = firstWithKey.size > 0
   const input = sql.fragment`SELECT * FROM ${sql.unnest(
-    rows.map((r) => [r.id, r.sourceId, new Date(r.receivedAt).toISOString(), r.contentType, JSON.stringify(r.headers), r.body, r.idempotencyKey, r.fanoutStatus, r.traceparent ?? null]),
-    ['uuid', 'uuid', 'timestamptz', 'text', 'jsonb', 'bytea', 'text', 'text', 'text'],
-  )} AS t(id, source_id, received_at, content_type, headers, body, idempotency_key, fanout_status, traceparent)`
+    sent.map((r) => [r.id, r.sourceId, new Date(r.receivedAt).toISOString(), r.contentType, JSON.stringify(r.headers), r.body, r.idempotencyKey, r.fanoutStatus, r.traceparent ?? null, r.idempotencyWindowSec ?? null]),
+    ['uuid', 'uuid', 'timestamptz', 'text', 'jsonb', 'bytea', 'text', 'text', 'text', 'int4'],
+  )} AS t(id, source_id, received_at, content_type, headers, body, idempotency_key, fanout_status, traceparent, window_s)`
   const insert = () => db.anyFirst(
     keyed
       ? sql.type(Inserted)`
         WITH input AS (${input}), claimed AS (
-          INSERT INTO event_idempotency (source_id, idempotency_key, event_id)
-          SELECT source_id, idempotency_key, id FROM input WHERE idempotency_key IS NOT NULL
-          ON CONFLICT DO NOTHING
+          INSERT INTO event_idempotency AS k (source_id, idempotency_key, event_id, expires_at)
+          SELECT source_id, idempotency_key, id, received_at + make_interval(secs => window_s) FROM input WHERE idempotency_key IS NOT NULL
+          -- One order for every batch: two batches meeting the same keys lock them alike.
+          ORDER BY source_id, idempotency_key
+          ON CONFLICT (source_id, idempotency_key) DO UPDATE SET event_id = EXCLUDED.event_id, expires_at = EXCLUDED.expires_at
+            WHERE k.expires_at < now()
           RETURNING event_id
         )
         INSERT INTO events (id, source_id, received_at, content_type, headers, body, idempotency_key, fanout_status, traceparent)
-        SELECT * FROM input WHERE idempotency_key IS NULL OR id IN (SELECT event_id FROM claimed)
+        SELECT id, source_id, received_at, content_type, headers, body, idempotency_key, fanout_status, traceparent
+        FROM input WHERE idempotency_key IS NULL OR id IN (SELECT event_id FROM claimed)
         RETURNING id`
       : sql.type(Inserted)`
         INSERT INTO events (id, source_id, received_at, content_type, headers, body, idempotency_key, fanout_status, traceparent)
-        ${input}
+        SELECT id, source_id, received_at, content_type, headers, body, idempotency_key, fanout_status, traceparent FROM (${input}) i
         RETURNING id`,
   )
   // A partition attached while this statement was routing rows (sql/0015: only ranges
   // ahead of the clock are attached, so only clock skew between hosts can cause it) makes
   // the row fail the DEFAULT partition's new bound; the second try routes it anew. The
   // statement is atomic, so the first try left nothing behind.
-  const inserted = await insert().catch((err: unknown) => {
+  const inserted = new Set(await insert().catch((err: unknown) => {
     if (pgErrorCode(err) === PARTITION_CHECK_FAILED) return insert()
     throw err
-  })
-  if (inserted.length === rows.length) return rows.map((r) => ({ id: r.id, duplicate: false }))
+  }))
+  if (inserted.size === rows.length) return rows.map((r) => ({ id: r.id, duplicate: false }))
 
-  const insertedSet = new Set(inserted)
-  const missing = rows.filter((r) => !insertedSet.has(r.id))
-  const existing = await db.any(sql.type(Existing)`
+  const held = sent.filter((r) => !inserted.has(r.id))
+  const existing = held.length === 0 ? [] : await db.any(sql.type(Existing)`
     SELECT event_id AS id, source_id, idempotency_key FROM event_idempotency
     WHERE (source_id, idempotency_key) IN (${sql.join(
-      missing.map((r) => sql.fragment`(${r.sourceId}::uuid, ${r.idempotencyKey})`),
+      held.map((r) => sql.fragment`(${r.sourceId}::uuid, ${r.idempotencyKey})`),
       sql.fragment`, `,
     )})`)
   const byKey = new Map(existing.map((e) => [`${e.source_id}\u0000${e.idempotency_key}`, e.id]))
+  for (const [k, first] of firstWithKey) if (inserted.has(first.id)) byKey.set(k, first.id)
   return rows.map((r) => {
-    if (insertedSet.has(r.id)) return { id: r.id, duplicate: false }
-    const original = byKey.get(`${r.sourceId}\u0000${r.idempotencyKey}`)
+    if (inserted.has(r.id)) return { id: r.id, duplicate: false }
+    const original = byKey.get(keyOf(r))
     if (!original) throw new Error(`event ${r.id} was neither inserted nor found as a duplicate`)
     return { id: original, duplicate: true }
   })
@@ -89,7 +107,10 @@ export async function deleteEvents(db: Queryable, ids: readonly string[]): Promi
   if (ids.length === 0) return
   const list = sql.array(ids, 'uuid')
   await db.query(sql.unsafe`
-    WITH keys AS (DELETE FROM event_idempotency WHERE event_id = ANY(${list}))
+    WITH keys AS (DELETE FROM event_idempotency WHERE event_id = ANY(${list})),
+      -- A fan-out may have run on a stream entry that did get written (no foreign key
+      -- from deliveries to events takes them along: sql/0015).
+      fanned AS (DELETE FROM deliveries WHERE event_id = ANY(${list}))
     DELETE FROM events WHERE id = ANY(${list})`)
 }
 
@@ -113,10 +134,6 @@ export async function getEvent(db: Queryable, id: string): Promise<EventRow> {
   const r = await db.maybeOne(sql.type(EVENT)`SELECT ${EVENT_COLUMNS} FROM events e JOIN sources s ON s.id = e.source_id WHERE e.id = ${id}`)
   if (!r) throw new Errors.EVENT_NOT_FOUND(id)
   return r
-}
-
-export async function getEvents(db: Queryable, ids: readonly string[]): Promise<readonly EventRow[]> {
-  return db.any(sql.type(EVENT)`SELECT ${EVENT_COLUMNS} FROM events e JOIN sources s ON s.id = e.source_id WHERE e.id = ANY(${sql.array(ids, 'uuid')})`)
 }
 
 /** Newest first; `before` is the id of the last event of the previous page (ids are time-ordered). */

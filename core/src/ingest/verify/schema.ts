@@ -22,8 +22,16 @@ const ToleranceSec = Type.Optional(
   }),
 )
 const strict = { additionalProperties: false } as const
+/**
+ * For schemes that sign only the body: how long a second request with the same
+ * signature is a replay (answered as a duplicate). Unset: as long as the event is kept.
+ * Shorten it for a sender that legitimately sends identical bodies.
+ */
+const ReplayWindowSec = Type.Optional(
+  Type.Integer({ minimum: 1, maximum: 10 * 365 * 86_400, description: 'Seconds a repeated signature counts as a replay; unset: while the event is kept.' }),
+)
 
-export const GithubVerificationSchema = Type.Object({ type: Type.Literal('github'), secret: Secret }, strict)
+export const GithubVerificationSchema = Type.Object({ type: Type.Literal('github'), secret: Secret, replayWindowSec: ReplayWindowSec }, strict)
 
 export const StripeVerificationSchema = Type.Object(
   { type: Type.Literal('stripe'), secret: Secret, toleranceSec: ToleranceSec },
@@ -35,7 +43,7 @@ export const SlackVerificationSchema = Type.Object(
   strict,
 )
 
-export const ShopifyVerificationSchema = Type.Object({ type: Type.Literal('shopify'), secret: Secret }, strict)
+export const ShopifyVerificationSchema = Type.Object({ type: Type.Literal('shopify'), secret: Secret, replayWindowSec: ReplayWindowSec }, strict)
 
 export const StandardWebhooksVerificationSchema = Type.Object(
   {
@@ -60,6 +68,7 @@ export const HmacVerificationSchema = Type.Object(
     prefix: Type.Optional(
       Type.String({ minLength: 1, maxLength: 64, description: "Text before the digest, e.g. 'sha256='." }),
     ),
+    replayWindowSec: ReplayWindowSec,
   },
   strict,
 )
