@@ -19,6 +19,7 @@ import { BUILTIN_PLUGINS } from './plugin/builtins.ts'
 import { PluginHost } from './plugin/host.ts'
 import { createRedis, type RelayRedis } from './redis/client.ts'
 import { keys as makeKeys } from './redis/keys.ts'
+import { checkEncryptionKey } from './secrets/key-check.ts'
 import { createSecretBox } from './secrets/secret-box.ts'
 import { standardWebhooksSigner } from './signing/standard-webhooks.ts'
 import { traceLogMixin } from './telemetry/log-mixin.ts'
@@ -68,11 +69,20 @@ export async function startRelay(o: StartOptions): Promise<Relay> {
     if (m.databaseCreated) log.info('database created')
     if (m.applied.length) log.info({ applied: m.applied }, 'migrations applied')
   }
-  const box = createSecretBox(config.encryptionKey)
+  const box = createSecretBox(config.encryptionKey, config.previousEncryptionKeys)
   const plugins = new PluginHost(box)
   await plugins.load([...BUILTIN_PLUGINS, ...config.plugins])
 
   const db: Db = await createDb(config.databaseUrl, { poolSize: config.pgPoolSize })
+  // Before anything opens a secret: the wrong key stops boot here, with its name.
+  try {
+    if ((await checkEncryptionKey(db, box)) === 'rotating') {
+      log.warn({ keyId: box.keyId }, 'stored secrets are sealed with a key from RELAY_ENCRYPTION_KEY_PREVIOUS: run `npm run reseal` to re-seal them with RELAY_ENCRYPTION_KEY')
+    }
+  } catch (err) {
+    await db.end()
+    throw err
+  }
   const redis: RelayRedis = createRedis(config.redisUrl, `relay-${role}`)
   const keys = makeKeys(config.redisPrefix)
   const metrics = createMetrics({ role, version: VERSION })

@@ -3,6 +3,7 @@
  * verification secrets and plugin secret fields are masked; signing secrets are shown
  * only by the create and rotate responses, which add them explicitly.
  */
+import { shownHeaders } from '../secrets/credential-headers.ts'
 import type { PluginHost } from '../plugin/host.ts'
 import { CLAIMABLE, type DeliveryStatus } from '../delivery/status.ts'
 import { MASK } from '../plugin/host.ts'
@@ -53,14 +54,14 @@ export function bodyView(body: Buffer | null) {
   return { body: body.toString('base64'), bodyEncoding: 'base64' as const }
 }
 
-export function eventView(r: EventRow, opts: { withBody: boolean }) {
+export function eventView(r: EventRow, opts: { withBody: boolean; credentialHeaders: 'mask' | 'show' }) {
   return {
     id: r.id,
     sourceId: r.source_id,
     sourceSlug: r.source_slug,
     receivedAt: iso(r.received_at),
     contentType: r.content_type,
-    headers: r.headers,
+    headers: shownHeaders(r.headers, opts.credentialHeaders),
     idempotencyKey: r.idempotency_key,
     fanoutStatus: r.fanout_status,
     size: r.body.length,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Entry point: `relay.ts [all|api|worker|migrate]` (default: RELAY_ROLE, else all).
+ * Entry point: `relay.ts [all|api|worker|migrate|reseal]` (default: RELAY_ROLE, else all).
+ * `reseal` re-seals every stored secret with RELAY_ENCRYPTION_KEY (after a key change).
  * `npm start` runs `all`: API and worker in one process, migrations applied, the
  * database created if missing. SIGTERM/SIGINT shut down gracefully and exit 0.
  */
@@ -8,11 +9,16 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { ConfigError, loadConfig, type Role } from '../config/config.ts'
 import { migrate } from '../db/migrate.ts'
-import { PluginLoadError } from '../plugin/host.ts'
+import { createDb } from '../db/pool.ts'
+import { EncryptionKeyMismatch } from '../secrets/key-check.ts'
+import { resealAll } from '../secrets/reseal.ts'
+import { createSecretBox } from '../secrets/secret-box.ts'
+import { BUILTIN_PLUGINS } from '../plugin/builtins.ts'
+import { PluginHost, PluginLoadError } from '../plugin/host.ts'
 import { startRelay } from '../relay.ts'
 import { startTelemetry, type TelemetryHandle } from '../telemetry/sdk.ts'
 
-const ROLES = ['all', 'api', 'worker', 'migrate'] as const
+const ROLES = ['all', 'api', 'worker', 'migrate', 'reseal'] as const
 /** Generated development secrets are kept here so stored secrets stay readable across restarts. */
 const DEV_SECRETS_FILE = resolve(process.cwd(), '.relay-dev-secrets.json')
 
@@ -37,11 +43,25 @@ async function main(): Promise<void> {
     env.RELAY_ENCRYPTION_KEY ||= saved.RELAY_ENCRYPTION_KEY
   }
   const config = loadConfig(env)
-  const role = (arg ?? config.role ?? 'all') as Role | 'migrate'
+  const role = (arg ?? config.role ?? 'all') as Role | 'migrate' | 'reseal'
 
   if (role === 'migrate') {
     const r = await migrate(config.databaseUrl)
     console.log(r.applied.length ? `applied ${r.applied.join(', ')}` : 'database schema is up to date')
+    return
+  }
+  if (role === 'reseal') {
+    await migrate(config.databaseUrl)
+    const db = await createDb(config.databaseUrl, { poolSize: 1 })
+    try {
+      const box = createSecretBox(config.encryptionKey, config.previousEncryptionKeys)
+      const plugins = new PluginHost(box)
+      await plugins.load([...BUILTIN_PLUGINS, ...config.plugins])
+      const r = await resealAll(db, box, (action, c) => plugins.sealClearSecrets(action, c))
+      console.log(`sealed the clear secrets of ${r.sealedFromClear} subscriptions; re-sealed ${r.values} secrets in ${r.rows} rows with key ${box.keyId}; RELAY_ENCRYPTION_KEY_PREVIOUS can now be removed`)
+    } finally {
+      await db.end()
+    }
     return
   }
 
@@ -92,7 +112,7 @@ Try it:
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof PluginLoadError) {
+  if (err instanceof ConfigError || err instanceof PluginLoadError || err instanceof EncryptionKeyMismatch) {
     console.error(`webhook-relay: ${err.message}`)
     process.exit(78)
   }

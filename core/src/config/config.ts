@@ -32,6 +32,7 @@ export const EnvSchema = Type.Object({
   RELAY_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'external base URL, used to print ingest URLs' })),
   RELAY_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'bearer token for /api' })),
   RELAY_ENCRYPTION_KEY: Type.Optional(Type.String({ description: '32 random bytes, base64' })),
+  RELAY_ENCRYPTION_KEY_PREVIOUS: Type.String({ default: '', description: 'earlier encryption keys, comma-separated base64: stored secrets sealed with them are still opened (during a key rotation, until `npm run reseal`)' }),
   RELAY_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 12, description: 'admin UI sign-in password (the admin token is accepted too)' })),
   RELAY_UI_SIGN_IN_LIMIT: Int(1, 100000, 10, 'admin UI sign-in attempts per client address per 5 minutes, counted in Redis across api replicas'),
   RELAY_TRUST_PROXY: Type.String({ default: '', description: "proxies whose X-Forwarded-For gives the client address: 'true' (any), a hop count, or CIDRs comma-separated; empty trusts none" }),
@@ -59,6 +60,7 @@ export const EnvSchema = Type.Object({
   RELAY_PG_POOL_SIZE: Int(1, 200, 10, 'Postgres connections per process'),
   RELAY_ATTEMPT_BODY_MAX_BYTES: Int(0, 10 * 1024 * 1024, 16 * 1024, 'request/response bodies kept per attempt'),
   RELAY_SHUTDOWN_TIMEOUT_MS: Int(0, 600000, 30000, 'graceful shutdown bound'),
+  RELAY_EVENT_CREDENTIAL_HEADERS: Type.Union([Type.Literal('mask'), Type.Literal('show')], { default: 'mask', description: "stored events' Authorization, Cookie and API-key headers as shown in the API and UI: masked, or shown" }),
   RELAY_RETENTION: Type.String({ default: '30d', description: 'how long events (with their deliveries and attempts) are kept once finished, e.g. 7d, 12h, 2m; 0 keeps them forever' }),
   RELAY_PARTITION_INTERVAL: Type.Optional(Type.String({ description: 'time range of one storage partition; default 1d, or a quarter of RELAY_RETENTION when that is under 4 days' })),
   RELAY_RETENTION_DAYS: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650, description: 'deprecated: RELAY_RETENTION in days, used when RELAY_RETENTION is unset' })),
@@ -83,6 +85,10 @@ export interface Config {
   /** Key for the admin UI's signed session and CSRF cookies. */
   readonly sessionSecret: string
   readonly encryptionKey: Buffer
+  /** Keys secrets may still be sealed with (opened, never used to seal). */
+  readonly previousEncryptionKeys: readonly Buffer[]
+  /** Stored events' credential headers in the API and UI (secrets/credential-headers.ts). */
+  readonly eventCredentialHeaders: 'mask' | 'show'
   readonly plugins: readonly string[]
   readonly role: Role | undefined
   readonly egressAllow: readonly string[]
@@ -158,6 +164,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`RELAY_ENCRYPTION_KEY must be 32 bytes of base64 (got ${encryptionKey.length} bytes); generate one with: openssl rand -base64 32`)
   }
 
+  const previousEncryptionKeys = splitList(env.RELAY_ENCRYPTION_KEY_PREVIOUS).map((b64, i) => {
+    const k = Buffer.from(b64, 'base64')
+    if (k.length !== 32) throw new ConfigError(`RELAY_ENCRYPTION_KEY_PREVIOUS: key ${i + 1} must be 32 bytes of base64 (got ${k.length} bytes)`)
+    return k
+  })
+
   const egressAllow = splitList(env.RELAY_EGRESS_ALLOW)
   for (const cidr of egressAllow) {
     if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr)) throw new ConfigError(`RELAY_EGRESS_ALLOW: "${cidr}" is not a CIDR such as 127.0.0.0/8`)
@@ -185,6 +197,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     // Derived rather than random, so every api replica accepts the same sessions.
     sessionSecret: env.RELAY_SESSION_SECRET ?? createHmac('sha256', adminToken).update('webhook-relay ui session v1').digest('base64url'),
     encryptionKey,
+    previousEncryptionKeys,
+    eventCredentialHeaders: env.RELAY_EVENT_CREDENTIAL_HEADERS,
     plugins: splitList(env.RELAY_PLUGINS),
     role: env.RELAY_ROLE,
     egressAllow,

@@ -9,6 +9,7 @@
  * - lifecycle plugins (`defineLifecycle`) add to the relay itself, such as REST routes
  *   under /api/v1 (the dead-letter queue). They run in the API process.
  */
+import type { SecretField } from './secret-fields.ts'
 import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { DatabasePool } from 'slonik'
@@ -167,8 +168,13 @@ export interface ActionManifest<S extends TObject = TObject> {
   readonly description?: string
   /** TypeBox schema of the subscription config. */
   readonly config: S
-  /** Top-level config fields that are encrypted at rest and masked in API responses. */
-  readonly secrets?: readonly (keyof Static<S> & string)[]
+  /**
+   * Config values that are encrypted at rest and masked in API responses and the UI: a
+   * top-level field, or `<field>.*` for every value of a map field (headers). Declare
+   * every value that can carry a credential (core/test/plugin/secret-fields.test.ts
+   * checks the built-in plugins).
+   */
+  readonly secrets?: readonly SecretField<keyof Static<S> & string>[]
   deliver(input: DeliveryInput<Static<S>>, ctx: ActionContext): Promise<DeliveryResult>
 }
 

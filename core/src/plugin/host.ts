@@ -13,6 +13,7 @@ import Compile from 'typebox/compile'
 import type { Validator } from 'typebox/compile'
 import { Errors } from '../errors.ts'
 import type { SecretBox } from '../secrets/secret-box.ts'
+import { secretSlots, valueAt, type SecretSlot } from './secret-fields.ts'
 import { SUPPORTED_PLUGIN_API_VERSIONS, type ActionManifest, type LifecycleManifest, type PluginManifest } from './contract.ts'
 
 export const MASK = '********'
@@ -121,7 +122,8 @@ export class PluginHost {
     const action = manifest as ActionManifest
     if (typeof action.deliver !== 'function') throw new PluginLoadError(`${where} (${action.name}) has no deliver() function`)
     for (const s of action.secrets ?? []) {
-      if (!(s in action.config.properties)) throw new PluginLoadError(`${where}: secret field "${s}" is not in its config schema`)
+      const field = s.endsWith('.*') ? s.slice(0, -2) : s
+      if (!(field in action.config.properties)) throw new PluginLoadError(`${where}: secret field "${s}" is not in its config schema`)
     }
     this.#plugins.set(action.name, { manifest: action, validator: Compile(action.config), from })
   }
@@ -195,41 +197,61 @@ export class PluginHost {
   prepareConfig(action: string, input: unknown, previousSealed?: Record<string, unknown>): Record<string, unknown> {
     const loaded = this.#plugins.get(action)
     if (!loaded) throw new Errors.PLUGIN_NOT_FOUND(action)
-    const config = { ...(input as Record<string, unknown>) }
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new Errors.INVALID_CONFIG(action, 'config must be an object')
     const secrets = loaded.manifest.secrets ?? []
-    const keptSealed: Record<string, string> = {}
-    for (const s of secrets) {
-      if (config[s] === MASK && previousSealed && typeof previousSealed[s] === 'string') {
-        keptSealed[s] = previousSealed[s]
-        config[s] = this.#box.open(previousSealed[s])
+    const { copy: config, slots } = secretSlots(input as Record<string, unknown>, secrets)
+    const keptSealed = new Map<SecretSlot, string>()
+    for (const slot of slots) {
+      const before = valueAt(previousSealed, slot.path)
+      if (slot.holder[slot.key] === MASK && typeof before === 'string') {
+        // Kept as stored; a value stored in clear (declared secret after it was saved) is sealed now.
+        const sealed = this.#box.isSealed(before)
+        keptSealed.set(slot, sealed ? before : this.#box.seal(before))
+        slot.holder[slot.key] = sealed ? this.#box.open(before) : before
       }
     }
-    if (typeof input !== 'object' || input === null || Array.isArray(input) || !loaded.validator.Check(config)) {
-      const errors = typeof input === 'object' && input !== null ? loaded.validator.Errors(config) : []
-      const detail = errors.length
-        ? errors.slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')
-        : 'config must be an object'
-      throw new Errors.INVALID_CONFIG(action, detail)
+    if (!loaded.validator.Check(config)) {
+      const detail = loaded.validator.Errors(config).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')
+      throw new Errors.INVALID_CONFIG(action, detail || 'config does not match the schema')
     }
-    for (const s of secrets) {
-      if (typeof config[s] === 'string') config[s] = keptSealed[s] ?? this.#box.seal(config[s])
+    for (const slot of slots) {
+      const v = slot.holder[slot.key]
+      if (typeof v === 'string') slot.holder[slot.key] = keptSealed.get(slot) ?? this.#box.seal(v)
     }
     return config
   }
 
   /** The stored config with secrets decrypted, for the worker. */
   openConfig(action: string, stored: Record<string, unknown>): Record<string, unknown> {
-    const secrets = this.get(action)?.secrets ?? []
-    const out = { ...stored }
-    for (const s of secrets) if (this.#box.isSealed(out[s])) out[s] = this.#box.open(out[s])
-    return out
+    const { copy, slots } = secretSlots(stored, this.get(action)?.secrets ?? [])
+    for (const slot of slots) {
+      const v = slot.holder[slot.key]
+      if (this.#box.isSealed(v)) slot.holder[slot.key] = this.#box.open(v)
+    }
+    return copy
+  }
+
+  /**
+   * The stored config with every declared secret that is still in clear sealed (saved
+   * before the plugin declared it secret), or null when there is none: `relay reseal`.
+   */
+  sealClearSecrets(action: string, stored: Record<string, unknown>): Record<string, unknown> | null {
+    const { copy, slots } = secretSlots(stored, this.get(action)?.secrets ?? [])
+    let changed = false
+    for (const slot of slots) {
+      const v = slot.holder[slot.key]
+      if (typeof v === 'string' && !this.#box.isSealed(v)) {
+        slot.holder[slot.key] = this.#box.seal(v)
+        changed = true
+      }
+    }
+    return changed ? copy : null
   }
 
   /** The stored config with secrets replaced by a mask, for API responses and logs. */
   maskConfig(action: string, stored: Record<string, unknown>): Record<string, unknown> {
-    const secrets = this.get(action)?.secrets ?? []
-    const out = { ...stored }
-    for (const s of secrets) if (out[s] !== undefined) out[s] = MASK
-    return out
+    const { copy, slots } = secretSlots(stored, this.get(action)?.secrets ?? [])
+    for (const slot of slots) slot.holder[slot.key] = MASK
+    return copy
   }
 }

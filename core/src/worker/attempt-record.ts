@@ -5,16 +5,11 @@
  * without the store becoming a second copy of every secret or every payload.
  */
 import type { Exchange, Headers } from '../plugin/contract.ts'
-import { MASK } from '../plugin/host.ts'
+import { maskCredentialHeaders } from '../secrets/credential-headers.ts'
 import type { AttemptRecord } from '../delivery/transitions.ts'
 
-const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-auth-token|x-.*-token|x-.*-secret)$/i
-
 export function maskHeaders(h: Headers | undefined): Headers | null {
-  if (!h) return null
-  const out: Headers = {}
-  for (const [k, v] of Object.entries(h)) out[k] = SECRET_HEADER.test(k) ? MASK : v
-  return out
+  return h ? maskCredentialHeaders(h) : null
 }
 
 export function truncate(b: Buffer | null | undefined, max: number): Buffer | null {

@@ -45,7 +45,7 @@ t.test('sources: create, get, list, update, delete; bad input is 400 naming the 
   const patched = await relay.api(`/api/v1/sources/${created.body.id}`, { method: 'PATCH', body: { mode: 'record', verification: { type: 'github', secret: '********' } } })
   t.equal(patched.body.mode, 'record')
   const [row] = await env.query<{ verification: { secret: string } }>('SELECT verification FROM sources WHERE id = $1', [created.body.id])
-  t.match(row!.verification.secret, /^enc:v1:/, 'a masked secret sent back keeps the stored one')
+  t.match(row!.verification.secret, /^enc:v2:[0-9a-f]{16}\./, 'a masked secret sent back keeps the stored one')
   t.equal((await relay.api('/api/v1/sources')).body.items.length, 1)
   t.equal((await relay.api(`/api/v1/sources/${created.body.id}`, { method: 'DELETE' })).status, 204)
   t.equal((await relay.api(`/api/v1/sources/${created.body.id}`)).status, 404)
@@ -81,7 +81,7 @@ t.test('subscriptions: config validated against the plugin schema; signing secre
   t.equal(sigs.length, 2, 'during the grace period both secrets sign')
 
   const [row] = await env.query<{ signing_secrets: { secret: string }[] }>('SELECT signing_secrets FROM subscriptions WHERE id = $1', [created.body.id])
-  t.ok(row!.signing_secrets.every((s) => s.secret.startsWith('enc:v1:')), 'signing secrets are sealed at rest')
+  t.ok(row!.signing_secrets.every((s) => s.secret.startsWith('enc:v2:')), 'signing secrets are sealed at rest')
   const list = await relay.api(`/api/v1/subscriptions?sourceId=${source.id}`)
   t.equal(list.body.items.length, 1)
   const off = await relay.api(`/api/v1/subscriptions/${created.body.id}`, { method: 'PATCH', body: { enabled: false } })

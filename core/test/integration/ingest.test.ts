@@ -97,7 +97,7 @@ t.test('signature verification: 401 and not stored when bad, 202 when good', asy
   t.equal(res.status, 201)
   t.equal(res.body.verification.secret, '********', 'the secret is never returned')
   const [stored] = await env.query<{ verification: { secret: string } }>("SELECT verification FROM sources WHERE slug = 'gh'")
-  t.match(stored!.verification.secret, /^enc:v1:/, 'the secret is sealed at rest')
+  t.match(stored!.verification.secret, /^enc:v2:[0-9a-f]{16}\./, 'the secret is sealed at rest')
   const body = '{"zen":"Keep it logically awesome."}'
   const sig = 'sha256=' + createHmac('sha256', secret).update(body).digest('hex')
   t.equal((await post('gh', body, { 'x-hub-signature-256': sig })).status, 202)

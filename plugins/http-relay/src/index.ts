@@ -6,7 +6,7 @@
  * then the headers the relay owns (signature, trace context, user agent), which nothing
  * upstream can override.
  */
-import { classifyHttpError, classifyHttpResponse, defineAction, fail, type Headers } from '@webhook-relay/core/plugin'
+import { classifyHttpError, classifyHttpResponse, defineAction, fail, URL_SECRET_MASK, type Headers } from '@webhook-relay/core/plugin'
 import { DEFAULT_METHOD, DEFAULT_TIMEOUT_MS, HttpRelayConfig, isReservedHeader } from './config.ts'
 
 export const USER_AGENT = 'WebhookRelay/1.0'
@@ -23,6 +23,8 @@ export default defineAction({
   title: 'HTTP relay',
   description: 'POSTs the webhook to a URL, signed with Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature).',
   config: HttpRelayConfig,
+  // Any header may carry a credential (Authorization, X-Api-Key, a cookie): all are sealed.
+  secrets: ['headers.*'],
 
   async deliver({ payload, config, subscription, delivery, signal }, ctx) {
     const url = payload.url ?? config.url
@@ -59,12 +61,16 @@ export default defineAction({
       'user-agent': USER_AGENT,
     }
     const request = { url, method, headers, body: payload.body }
+    // What the delivery log records: configured header values are secrets (they are
+    // sealed at rest), so the recorded copy has them masked, whatever their names.
+    const configured = Object.keys(lowercased(config.headers ?? {})).filter((h) => headers[h] === lowercased(config.headers ?? {})[h])
+    const recorded = { ...request, headers: { ...headers, ...Object.fromEntries(configured.map((h) => [h, URL_SECRET_MASK])) } }
 
     try {
       const res = await ctx.http.request({ ...request, timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal })
-      return classifyHttpResponse(res, { request, response: { status: res.status, headers: res.headers, body: res.body } })
+      return classifyHttpResponse(res, { request: recorded, response: { status: res.status, headers: res.headers, body: res.body } })
     } catch (err) {
-      return classifyHttpError(err, { request })
+      return classifyHttpError(err, { request: recorded })
     }
   },
 })

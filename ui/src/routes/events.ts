@@ -5,6 +5,7 @@ import {
   getEvent,
   getSource,
   listSubscriptions,
+  shownHeaders,
   withDb,
 } from '../core.ts'
 import { hexDump, jsonTree, parseJson, rawText } from '../payload.ts'
@@ -82,7 +83,7 @@ export async function eventRoutes(app: FastifyInstance, { services: s }: RouteOp
       tree: json === undefined ? null : jsonTree(json),
       raw: rawText(e.body),
       hex: hexDump(e.body),
-      headers: Object.entries(e.headers).sort(([a], [b]) => a.localeCompare(b)),
+      headers: Object.entries(shownHeaders(e.headers, s.config.eventCredentialHeaders)).sort(([a], [b]) => a.localeCompare(b)),
       deliveries: deliveries.map((d) => ({ ...d, subscription: subsById.get(d.subscription_id) })),
       subscriptions,
     })

@@ -14,6 +14,7 @@ import {
   listTransformVersions,
   MAX_SCRIPT_BYTES,
   newId,
+  shownHeaders,
   withDb,
   type EventView,
 } from '../core.ts'
@@ -43,7 +44,7 @@ async function testEvent(s: Services, eventId: string | undefined, pasted: strin
   if (eventId) {
     const e = await withDb(() => getEvent(s.db, eventId))
     const json = !e.content_type || /json/i.test(e.content_type) ? parseJson(e.body) : undefined
-    return { id: e.id, sourceId: e.source_id, sourceSlug: e.source_slug, receivedAt: new Date(e.received_at), contentType: e.content_type, headers: e.headers, body: e.body, json }
+    return { id: e.id, sourceId: e.source_id, sourceSlug: e.source_slug, receivedAt: new Date(e.received_at), contentType: e.content_type, headers: shownHeaders(e.headers, s.config.eventCredentialHeaders), body: e.body, json }
   }
   const text = pasted ?? '{}'
   const json = parseJson(Buffer.from(text))

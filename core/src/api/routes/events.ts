@@ -17,14 +17,14 @@ export async function eventRoutes(app: FastifyInstance, s: Services): Promise<vo
   app.get<{ Querystring: Static<typeof ListQuery> }>('/events', { schema: { tags, querystring: ListQuery, summary: 'List events, newest first' } }, async (req) => {
     const limit = req.query.limit ?? 50
     const rows = await withDb(() => listEvents(s.db, { sourceId: req.query.sourceId, before: req.query.before, limit }))
-    return { items: rows.map((r) => eventView(r, { withBody: false })), nextBefore: rows.length === limit ? rows.at(-1)!.id : null }
+    return { items: rows.map((r) => eventView(r, { withBody: false, credentialHeaders: s.config.eventCredentialHeaders })), nextBefore: rows.length === limit ? rows.at(-1)!.id : null }
   })
 
   app.get<{ Params: Static<typeof IdParams> }>('/events/:id', { schema: { tags, params: IdParams, summary: 'Get an event with its body and deliveries' } }, async (req) => {
     const e = await withDb(() => getEvent(s.db, req.params.id))
     const deliveries = await withDb(() => deliveriesOfEvent(s.db, e.id))
     return {
-      ...eventView(e, { withBody: true }),
+      ...eventView(e, { withBody: true, credentialHeaders: s.config.eventCredentialHeaders }),
       deliveries: deliveries.map((d) => ({ id: d.id, subscriptionId: d.subscription_id, status: d.status, attemptCount: d.attempt_count })),
     }
   })

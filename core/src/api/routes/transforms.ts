@@ -3,6 +3,7 @@
  * subscription points at one version (transformVersionId). `test` runs a script in the
  * same sandbox the worker uses, against a stored event or a pasted payload.
  */
+import { shownHeaders } from '../../secrets/credential-headers.ts'
 import type { FastifyInstance } from 'fastify'
 import Type, { type Static } from 'typebox'
 import { withDb } from '../../db/pool.ts'
@@ -68,7 +69,7 @@ export async function transformRoutes(app: FastifyInstance, s: Services): Promis
     let event: EventView
     if (req.body.eventId) {
       const e = await withDb(() => getEvent(s.db, req.body.eventId!))
-      event = toEventView(e)
+      event = toEventView({ ...e, headers: shownHeaders(e.headers, s.config.eventCredentialHeaders) })
     } else {
       const p = req.body.payload ?? { body: {} }
       const isText = typeof p.body === 'string'
