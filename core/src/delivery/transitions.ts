@@ -47,7 +47,7 @@ export async function createFanout(db: Queryable, eventIds: readonly string[]): 
   // Deliveries carry their event's time in their id: the span keeps the last branch in
   // the events' partitions.
   const span = idTimeSpan(eventIds)
-  return db.any(sql.type(FannedOut)`
+  return db.any(sql.prepared('relay_fanout', FannedOut)`
     WITH done AS (
       UPDATE events e SET fanout_status = 'done' WHERE e.id = ANY(${ids}) AND e.fanout_status = 'pending'
       RETURNING e.id, e.source_id
@@ -179,7 +179,7 @@ const NO_EVENT = sql.fragment`NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NU
 
 export async function claim(db: Queryable, ids: readonly string[], o: ClaimOptions): Promise<ClaimResult> {
   if (ids.length === 0) return { claimed: [], notDue: [], paused: [] }
-  const rows = await db.any(sql.type(ClaimAnswer)`
+  const rows = await db.any(sql.prepared('relay_claim', ClaimAnswer)`
     WITH c AS (
       SELECT d.id, s.enabled, d.next_attempt_at,
         (${statusIn(D_STATUS, CLAIMABLE)} AND d.next_attempt_at > now()) AS early,
@@ -317,7 +317,7 @@ export async function record(db: Queryable, outcomes: readonly Outcome[]): Promi
   if (outcomes.length === 0) return { applied: new Map(), stale: [] }
   outcomes = byId(outcomes, (o) => o.claim.id)
   const run = async (q: Queryable) => {
-    const rows = await q.any(sql.type(Applied)`
+    const rows = await q.any(sql.prepared('relay_record', Applied)`
       WITH applied AS (
         UPDATE deliveries d SET
           status = CASE WHEN u.status = ${lit(Status.retrying)} AND NOT s.enabled THEN ${lit(Status.paused)} ELSE u.status END,

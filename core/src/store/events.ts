@@ -56,7 +56,7 @@ export async function insertEvents(db: Queryable, rows: readonly NewEvent[]): Pr
   )} AS t(id, source_id, received_at, content_type, headers, body, idempotency_key, fanout_status, traceparent, window_s)`
   const insert = () => db.anyFirst(
     keyed
-      ? sql.type(Inserted)`
+      ? sql.prepared('relay_insert_events_keyed', Inserted)`
         WITH input AS (${input}), claimed AS (
           INSERT INTO event_idempotency AS k (source_id, idempotency_key, event_id, expires_at)
           SELECT source_id, idempotency_key, id, received_at + make_interval(secs => window_s) FROM input WHERE idempotency_key IS NOT NULL
@@ -70,7 +70,7 @@ export async function insertEvents(db: Queryable, rows: readonly NewEvent[]): Pr
         SELECT id, source_id, received_at, content_type, headers, body, idempotency_key, fanout_status, traceparent
         FROM input WHERE idempotency_key IS NULL OR id IN (SELECT event_id FROM claimed)
         RETURNING id`
-      : sql.type(Inserted)`
+      : sql.prepared('relay_insert_events', Inserted)`
         INSERT INTO events (id, source_id, received_at, content_type, headers, body, idempotency_key, fanout_status, traceparent)
         SELECT id, source_id, received_at, content_type, headers, body, idempotency_key, fanout_status, traceparent FROM (${input}) i
         RETURNING id`,
