@@ -32,6 +32,8 @@ try {
   let rows = 0
   let total = 0
   for (const t of TABLES) {
+    // event_idempotency exists from sql/0015 on: an older checkout measured side by side has none.
+    if (!(await env.query<{ r: string | null }>('SELECT to_regclass($1) AS r', [t]))[0]!.r) continue
     const [r] = await env.query<{ row_bytes: string; total_bytes: string }>(`SELECT coalesce(sum(pg_column_size(t.*)), 0)::bigint AS row_bytes, (SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('${t}')) AS total_bytes FROM ${t} t`)
     rows += Number(r!.row_bytes)
     total += Number(r!.total_bytes)
