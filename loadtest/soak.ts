@@ -110,6 +110,12 @@ try {
   while ((await openWork(relay.databaseUrl)) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000))
   const finalDelivered = Number(((await (await fetch(`${relay.subscriber.control}/counts`)).json()) as Record<string, number>).fast ?? 0)
   console.log(`accepted ${accepted}, delivered ${finalDelivered} (distinct webhook ids answered 200)${finalDelivered >= accepted ? '' : `: ${accepted - finalDelivered} MISSING`}`)
+  // What the relay's storage maintenance cost the delivery path, from the server's log.
+  const serverLog = readFileSync(cluster.logFile, 'utf8')
+  const count = (re: RegExp) => (serverLog.match(re) ?? []).length
+  // Which side a deadlock aborted: the STATEMENT line that follows its ERROR.
+  const aborted = [...serverLog.matchAll(/ERROR: {2}deadlock detected[\s\S]*?STATEMENT: {2}([\s\S]*?)\n\d{4}-/g)].map((m) => (/relay_partition_/.test(m[1]!) ? 'ddl' : 'delivery path'))
+  console.log(`server log: ${aborted.length} deadlocks (${aborted.filter((a) => a === 'ddl').length} aborted the partition DDL, ${aborted.filter((a) => a !== 'ddl').length} a statement of the delivery path), ${count(/ERROR: {2}canceling statement due to lock timeout/g)} lock timeouts (partition DDL giving way), ${count(/canceling autovacuum task/g)} autovacuum runs cancelled`)
   rmSync(join(out, 'results.bin'), { force: true })
   for (const i of [0, 1]) rmSync(targetFile(i), { force: true })
   writeFileSync(join(out, 'soak.svg'), soakSvg(rows, `${rate}/s for ${minutes} min, retention ${values.retention}`))

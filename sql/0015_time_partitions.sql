@@ -106,21 +106,33 @@ BEGIN
 END
 $$;
 
+-- Turns autovacuum off on the partitions `suffix` of the four tables, ahead of retiring
+-- them: it needs only SHARE UPDATE EXCLUSIVE on those partitions (no conflict with the
+-- delivery path) and, waiting past deadlock_timeout, cancels an autovacuum at work
+-- there, so the retire itself can run with a lock timeout too short to ever win a
+-- deadlock against the delivery path. Vacuuming a range about to be dropped is wasted.
+CREATE FUNCTION relay_partition_quiesce(suffix text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  t record;
+BEGIN
+  FOR t IN SELECT * FROM relay_partitioned_tables() LOOP
+    EXECUTE format('ALTER TABLE %I SET (autovacuum_enabled = false, toast.autovacuum_enabled = false)', t.name || '_' || suffix);
+  END LOOP;
+END
+$$;
+
 -- Drops the partitions `suffix` of the four tables (retention). Events still holding
 -- unfinished work (fan-out pending, or a delivery in one of the `held` states, passed in
 -- by the caller from core/src/delivery/status.ts) are kept: they, their deliveries,
 -- attempts and dead letters are copied to the DEFAULT partitions first. Deliveries
 -- elsewhere whose event goes (made before delivery ids carried their event's time) go
--- too. A detached child keeps its foreign key to the parent table, which would stop the
--- parent's partition from detaching, so that key is dropped on the detached copy.
--- Returns the number of events kept.
+-- too, with their attempts and dead letters. Returns the number of events kept.
 CREATE FUNCTION relay_partition_retire(suffix text, held text[]) RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
   lo uuid;
   hi uuid;
   kept uuid[];
   t record;
-  fk record;
 BEGIN
   SELECT relay_uuid_floor(p.lower_at), relay_uuid_floor(p.upper_at) INTO lo, hi
   FROM relay_partitions() p WHERE p.suffix = relay_partition_retire.suffix;
@@ -132,10 +144,6 @@ BEGIN
   LOCK TABLE ONLY events, ONLY deliveries, ONLY delivery_attempts, ONLY dead_letters IN ACCESS EXCLUSIVE MODE;
   FOR t IN SELECT * FROM relay_partitioned_tables() ORDER BY depth DESC LOOP
     EXECUTE format('ALTER TABLE %I DETACH PARTITION %I', t.name, t.name || '_' || suffix);
-    FOR fk IN SELECT conname FROM pg_constraint
-      WHERE conrelid = (t.name || '_' || suffix)::regclass AND contype = 'f' AND conparentid = 0 AND confrelid = 'deliveries'::regclass LOOP
-      EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', t.name || '_' || suffix, fk.conname);
-    END LOOP;
   END LOOP;
 
   EXECUTE format($q$
@@ -155,7 +163,9 @@ BEGIN
         t.name, relay_columns(t.name), relay_columns(t.name), t.name || '_' || suffix, 'deliveries_' || suffix) USING kept;
     END LOOP;
   END IF;
-  DELETE FROM deliveries d WHERE d.event_id >= lo AND d.event_id < hi AND d.event_id <> ALL (kept);
+  WITH gone AS (DELETE FROM deliveries d WHERE d.event_id >= lo AND d.event_id < hi AND d.event_id <> ALL (kept) RETURNING d.id),
+    attempts_gone AS (DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM gone))
+  DELETE FROM dead_letters WHERE delivery_id IN (SELECT id FROM gone);
 
   FOR t IN SELECT * FROM relay_partitioned_tables() ORDER BY depth DESC LOOP
     EXECUTE format('DROP TABLE %I', t.name || '_' || suffix);
@@ -193,9 +203,11 @@ CREATE TABLE events (
   PRIMARY KEY (id)
 ) PARTITION BY RANGE (id);
 
--- No foreign key to events: deliveries leave with their event's partition (same time
--- range), a source's deletion reaches them through its subscriptions, and the key's
--- check would lock the event row for every delivery inserted.
+-- No foreign keys between the four: their rows leave together with their time range,
+-- and deleting a subscription deletes its deliveries' attempts and dead letters itself
+-- (core/src/store/subscriptions.ts). A key between partitioned tables would make adding
+-- a partition lock the referencing table and all its partitions (waiting for autovacuum
+-- on the busy ones), and its check would lock the referenced row for every insert.
 CREATE TABLE deliveries (
   id              uuid NOT NULL,
   event_id        uuid NOT NULL,
@@ -219,7 +231,7 @@ CREATE TABLE deliveries (
 ) PARTITION BY RANGE (id);
 
 CREATE TABLE delivery_attempts (
-  delivery_id           uuid NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+  delivery_id           uuid NOT NULL,
   number                integer NOT NULL CHECK (number > 0),
   started_at            timestamptz NOT NULL,
   duration_ms           integer NOT NULL,
@@ -237,7 +249,7 @@ CREATE TABLE delivery_attempts (
 ) PARTITION BY RANGE (delivery_id);
 
 CREATE TABLE dead_letters (
-  delivery_id uuid NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+  delivery_id uuid NOT NULL,
   reason      text NOT NULL CHECK (reason IN ('exhausted', 'permanent')),
   last_error  text,
   created_at  timestamptz NOT NULL DEFAULT now(),

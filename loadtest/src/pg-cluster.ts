@@ -31,6 +31,8 @@ export interface PgCluster {
   /** For DATABASE_URL: append `/<database>`. */
   readonly host: string
   readonly dataDir: string
+  /** The server's log (removed with the cluster at stop). */
+  readonly logFile: string
   stop(): void
 }
 
@@ -65,6 +67,7 @@ export function startPgCluster(settings: Readonly<Record<string, string>> = PROD
   return {
     host: `postgres://postgres@${encodeURIComponent(dir)}:5432`,
     dataDir,
+    logFile: join(dir, 'server.log'),
     stop() {
       if (stopped) return
       stopped = true

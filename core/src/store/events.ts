@@ -110,7 +110,8 @@ export async function deleteEvents(db: Queryable, ids: readonly string[]): Promi
     WITH keys AS (DELETE FROM event_idempotency WHERE event_id = ANY(${list})),
       -- A fan-out may have run on a stream entry that did get written (no foreign key
       -- from deliveries to events takes them along: sql/0015).
-      fanned AS (DELETE FROM deliveries WHERE event_id = ANY(${list}))
+      fanned AS (DELETE FROM deliveries WHERE event_id = ANY(${list}) RETURNING id),
+      attempts AS (DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM fanned))
     DELETE FROM events WHERE id = ANY(${list})`)
 }
 

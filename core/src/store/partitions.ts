@@ -22,15 +22,19 @@ export async function listPartitions(db: Queryable): Promise<readonly Partition[
 }
 
 /**
- * How long partition DDL waits for its locks before it gives way and tries again. Adding
- * waits at most 200 ms. Retiring waits 1.5 s: past PostgreSQL's 1 s deadlock_timeout, after
- * which an autovacuum of the partition being dropped is cancelled for it (autovacuum
- * yields to a blocked lock request then), and a lock cycle with the delivery path is
- * broken by aborting the DDL, which began waiting first. Either way an ingest or a
- * delivery waits at most that long once per partition interval, and never fails.
+ * How long partition DDL waits for each lock before it gives way and tries again. A lock
+ * cycle with the delivery path is broken by PostgreSQL's deadlock check, which aborts the
+ * side whose wait reaches deadlock_timeout (1 s) first. The DDL takes at most eight
+ * locks, each waited for at most these few hundred milliseconds, so it always gives up
+ * before that check: an ingest or a delivery may wait that long, once per interval, and
+ * never fails for it. Autovacuum, which yields only to a wait past deadlock_timeout, is
+ * first turned off on the partitions to retire by a step that conflicts with nothing on
+ * the delivery path (relay_partition_quiesce).
  */
-export const ADD_LOCK_TIMEOUT_MS = 200
-export const RETIRE_LOCK_TIMEOUT_MS = 1_500
+export const ADD_LOCK_TIMEOUT_MS = 150
+export const RETIRE_LOCK_TIMEOUT_MS = 100
+/** Past deadlock_timeout: an autovacuum of the partitions to retire is cancelled for it. */
+export const QUIESCE_LOCK_TIMEOUT_MS = 1_500
 const DDL_TRIES = 8
 const LOCK_CONFLICT = new Set(['55P03', '40P01'])
 
@@ -62,6 +66,9 @@ export async function addPartition(db: Db, lowerAt: number, upperAt: number): Pr
  * (moved to DEFAULT with everything of theirs). Returns how many events were kept.
  */
 export async function retirePartition(db: Db, suffix: string): Promise<number> {
+  // First autovacuum off on those partitions (a lock nothing on the delivery path takes),
+  // so the retire's own waits stay far below deadlock_timeout.
+  await withShortLocks(db, QUIESCE_LOCK_TIMEOUT_MS, (tx) => tx.query(sql.unsafe`SELECT relay_partition_quiesce(${suffix})`))
   return withShortLocks(db, RETIRE_LOCK_TIMEOUT_MS, (tx) =>
     tx.oneFirst(sql.type(row(Type.Object({ kept: Type.Integer() })))`
       SELECT relay_partition_retire(${suffix}, ${sql.array([...HELD], 'text')}) AS kept`),
@@ -72,8 +79,7 @@ const BATCH = 5000
 
 /**
  * Events in the DEFAULT partitions older than the cutoff whose work is finished, deleted
- * in batches with their deliveries (attempts and dead letters follow by cascade) and
- * keys. DEFAULT holds only what retention kept and rows that had no partition, so this is
+ * in batches with their deliveries, attempts, dead letters and keys. DEFAULT holds only what retention kept and rows that had no partition, so this is
  * small; it loops until done rather than stopping at a cap.
  */
 export async function pruneDefault(db: Db, cutoffMs: number): Promise<number> {
@@ -88,7 +94,11 @@ export async function pruneDefault(db: Db, cutoffMs: number): Promise<number> {
           LIMIT ${BATCH})
         RETURNING id
       ), deliveries_gone AS (
-        DELETE FROM deliveries WHERE event_id IN (SELECT id FROM gone)
+        DELETE FROM deliveries WHERE event_id IN (SELECT id FROM gone) RETURNING id
+      ), attempts_gone AS (
+        DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries_gone)
+      ), dead_gone AS (
+        DELETE FROM dead_letters WHERE delivery_id IN (SELECT id FROM deliveries_gone)
       ), keys_gone AS (
         DELETE FROM event_idempotency WHERE event_id IN (SELECT id FROM gone)
       )

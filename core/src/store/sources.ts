@@ -84,8 +84,14 @@ export async function listSources(db: Queryable): Promise<readonly SourceRow[]> 
   return db.any(sql.type(SOURCE)`SELECT ${COLUMNS} FROM sources ORDER BY created_at`)
 }
 
+/** Deletes a source with its events, subscriptions and their deliveries (cascades), attempts and dead letters (here: sql/0015). */
 export async function deleteSource(db: Queryable, id: string): Promise<void> {
-  const r = await db.query(sql.unsafe`DELETE FROM sources WHERE id = ${id}`)
+  const r = await db.query(sql.unsafe`
+    WITH d AS (SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id WHERE s.source_id = ${id}),
+      attempts AS (DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM d)),
+      dead AS (DELETE FROM dead_letters WHERE delivery_id IN (SELECT id FROM d)),
+      keys AS (DELETE FROM event_idempotency WHERE source_id = ${id})
+    DELETE FROM sources WHERE id = ${id}`)
   if (r.rowCount === 0) throw new Errors.SOURCE_NOT_FOUND(id)
 }
 

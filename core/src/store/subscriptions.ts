@@ -88,8 +88,16 @@ export async function listSubscriptions(db: Queryable, sourceId?: string): Promi
   return db.any(sql.type(SUBSCRIPTION)`SELECT ${COLUMNS} FROM subscriptions ${where} ORDER BY created_at`)
 }
 
+/**
+ * Deletes a subscription with its deliveries (by cascade) and their attempts and dead
+ * letters (here: no foreign keys between the partitioned tables, sql/0015).
+ */
 export async function deleteSubscription(db: Queryable, id: string): Promise<void> {
-  const r = await db.query(sql.unsafe`DELETE FROM subscriptions WHERE id = ${id}`)
+  const r = await db.query(sql.unsafe`
+    WITH d AS (SELECT id FROM deliveries WHERE subscription_id = ${id}),
+      attempts AS (DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM d)),
+      dead AS (DELETE FROM dead_letters WHERE delivery_id IN (SELECT id FROM d))
+    DELETE FROM subscriptions WHERE id = ${id}`)
   if (r.rowCount === 0) throw new Errors.SUBSCRIPTION_NOT_FOUND(id)
 }
 

@@ -94,3 +94,23 @@ t.test('a row with no partition (a clock ahead) lands in DEFAULT and moves into 
   const parts = await listPartitions(db)
   t.ok(parts.some((p) => p.lower_at <= future && future < p.upper_at), 'a partition covers it')
 })
+
+t.test('deleting a subscription deletes its deliveries with their attempts and dead letters (no foreign keys do it)', async (t) => {
+  const source = (await relay.api('/api/v1/sources', { body: { name: 'D', slug: 'd' } })).body
+  const doomed = (await relay.api('/api/v1/subscriptions', { body: { sourceId: source.id, action: 'http-relay', config: { url: `${sub.url}/ok` } } })).body
+  await fetch(`${relay.url}/in/d`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })
+  await eventually(async () => (await count("deliveries WHERE subscription_id = $1 AND status = 'succeeded'", [doomed.id])) === 1, 'delivered')
+  const [d] = await env.query<{ id: string }>('SELECT id FROM deliveries WHERE subscription_id = $1', [doomed.id])
+  await env.query("INSERT INTO dead_letters (delivery_id, reason) VALUES ($1, 'exhausted')", [d!.id])
+  t.equal((await relay.api(`/api/v1/subscriptions/${doomed.id}`, { method: 'DELETE' })).status, 204)
+  t.equal(await count('deliveries WHERE id = $1', [d!.id]), 0)
+  t.equal(await count('delivery_attempts WHERE delivery_id = $1', [d!.id]), 0, 'no orphaned attempts')
+  t.equal(await count('dead_letters WHERE delivery_id = $1', [d!.id]), 0, 'no orphaned dead letters')
+  // And a source: its subscriptions, deliveries, attempts, keys.
+  const other = (await relay.api('/api/v1/subscriptions', { body: { sourceId: source.id, action: 'http-relay', config: { url: `${sub.url}/ok` } } })).body
+  await fetch(`${relay.url}/in/d`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'idempotency-key': 'src-key' } })
+  await eventually(async () => (await count("deliveries WHERE subscription_id = $1 AND status = 'succeeded'", [other.id])) === 1, 'delivered')
+  t.equal((await relay.api(`/api/v1/sources/${source.id}`, { method: 'DELETE' })).status, 204)
+  t.equal(await count('delivery_attempts a WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id)'), 0, 'no orphaned attempts anywhere')
+  t.equal(await count('event_idempotency WHERE source_id = $1', [source.id]), 0, 'its keys')
+})

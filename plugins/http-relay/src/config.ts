@@ -36,8 +36,14 @@ function anyCase(name: string): string {
 
 /** An RFC 9110 token that is not one of the reserved names. */
 const HEADER_NAME_PATTERN = `^(?!(?:${RESERVED_HEADERS.map(anyCase).join('|')})$)[!#$%&'*+.^_\`|~0-9A-Za-z-]+$`
-/** No CR/LF: a header value must not smuggle a second header. */
-const HEADER_VALUE_PATTERN = '^[^\\r\\n]*$'
+/**
+ * What the HTTP client accepts at send time (Node's header check and undici's: field
+ * content of RFC 9110, no CR, LF or NUL, no other control character, no leading or
+ * trailing whitespace, bytes only up to 0xFF), so a value that could never be sent is
+ * refused when the subscription is saved instead of failing every delivery. No CR/LF also
+ * means no value smuggles a second header.
+ */
+const HEADER_VALUE_PATTERN = '^(?:[\\x21-\\x7e\\x80-\\xff](?:[\\t\\x20-\\x7e\\x80-\\xff]*[\\x21-\\x7e\\x80-\\xff])?)?$'
 
 export const HttpRelayConfig = Type.Object(
   {

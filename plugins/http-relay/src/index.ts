@@ -11,6 +11,14 @@ import { DEFAULT_METHOD, DEFAULT_TIMEOUT_MS, HttpRelayConfig, isReservedHeader }
 
 export const USER_AGENT = 'WebhookRelay/1.0'
 
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin
+  } catch {
+    return false
+  }
+}
+
 function lowercased(headers: Headers): Headers {
   const out: Headers = {}
   for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value
@@ -52,9 +60,15 @@ export default defineAction({
       return fail(`cannot sign the delivery: ${(err as Error).message}`)
     }
 
+    // The configured headers (credentials, often) go only to the configured origin: a
+    // transform that sends the delivery elsewhere does not take them along.
+    const configured = sameOrigin(url, config.url) ? lowercased(config.headers ?? {}) : {}
+    if (!sameOrigin(url, config.url) && Object.keys(config.headers ?? {}).length > 0) {
+      ctx.log.warn({ deliveryId: delivery.id }, 'transform sent the delivery to another origin than the subscription URL; the configured headers were not sent')
+    }
     const headers: Headers = {
       'content-type': payload.contentType,
-      ...lowercased(config.headers ?? {}),
+      ...configured,
       ...transformHeaders,
       ...signature,
       ...lowercased(ctx.traceHeaders()),
@@ -63,8 +77,8 @@ export default defineAction({
     const request = { url, method, headers, body: payload.body }
     // What the delivery log records: configured header values are secrets (they are
     // sealed at rest), so the recorded copy has them masked, whatever their names.
-    const configured = Object.keys(lowercased(config.headers ?? {})).filter((h) => headers[h] === lowercased(config.headers ?? {})[h])
-    const recorded = { ...request, headers: { ...headers, ...Object.fromEntries(configured.map((h) => [h, URL_SECRET_MASK])) } }
+    const sentFromConfig = Object.keys(configured).filter((h) => headers[h] === configured[h])
+    const recorded = { ...request, headers: { ...headers, ...Object.fromEntries(sentFromConfig.map((h) => [h, URL_SECRET_MASK])) } }
 
     try {
       const res = await ctx.http.request({ ...request, timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal })

@@ -103,6 +103,13 @@ t.test('the config refuses hop-by-hop and signature headers, bad URLs and timeou
     { url, headers: { 'WEBHOOK-SIGNATURE': 'v1,forged' } },
     { url, headers: { 'webhook-id': 'x' } },
     { url, headers: { 'x-ok': 'line\r\nInjected: yes' } },
+    { url, headers: { 'x-ok': 'nul\u0000byte' } },
+    { url, headers: { 'x-ok': 'bell\u0007' } },
+    { url, headers: { 'x-ok': 'del\u007f' } },
+    { url, headers: { 'x-ok': ' leading space' } },
+    { url, headers: { 'x-ok': 'trailing tab\t' } },
+    { url, headers: { 'x-ok': 'snowman \u2603' } },
+    { url, headers: { 'x-ok': 'lf only\nx' } },
     { url, headers: { 'bad name': 'x' } },
     { url: 'ftp://example.com/' },
     { url: 'not a url' },
@@ -113,6 +120,34 @@ t.test('the config refuses hop-by-hop and signature headers, bad URLs and timeou
     { url, extra: true },
   ]
   for (const config of bad) await t.rejects(runAction(httpRelay, { config }), /config rejected by http-relay/, JSON.stringify(config))
+})
+
+t.test('a transform that sends elsewhere does not take the configured headers along; the log masks them', async (t) => {
+  const home = await receiver(t)
+  const other = await receiver(t)
+  other.expect()
+  const result = await runAction(httpRelay, {
+    config: { url: home.url, headers: { Authorization: 'Bearer for-home-only', 'X-Team': 'payments' } },
+    payload: { body: Buffer.from('x'), contentType: 'text/plain', url: other.url, headers: {} },
+  })
+  t.equal(result.outcome, 'ok')
+  const [req] = other.requests
+  t.equal(req?.headers.authorization, undefined, 'no credential to the other origin')
+  t.equal(req?.headers['x-team'], undefined)
+  home.expect()
+  const same = await runAction(httpRelay, { config: { url: home.url, headers: { Authorization: 'Bearer for-home-only' } } })
+  t.equal(home.requests[0]?.headers.authorization, 'Bearer for-home-only', 'sent to its own origin')
+  t.equal((same as { exchange?: { request?: { headers?: Record<string, string> } } }).exchange?.request?.headers?.authorization, '********', 'masked in what is recorded')
+})
+
+t.test('every header value the config accepts is one the HTTP client sends', async (t) => {
+  const r = await receiver(t)
+  const values = ['', 'plain', 'Bearer abc.def-ghi', 'a\tb c', 'caf\u00e9 (latin-1)', '!#$%&\'*+-.^_`|~', '"quoted, with commas"']
+  for (const v of values) {
+    r.expect({ status: 200 })
+    const result = await runAction(httpRelay, { config: { url: r.url, headers: { 'x-value': v } } })
+    t.equal(result.outcome, 'ok', `${JSON.stringify(v)} is sent`)
+  }
 })
 
 t.test('a receiver slower than timeoutMs is retried', async (t) => {
