@@ -1,4 +1,5 @@
 /** Data access for events: the group-commit insert on the ingest path, and reads for the API. */
+import { deleteDeliveriesWhere } from './delivery-rows.ts'
 import { sql } from 'slonik'
 import Type, { type Static } from 'typebox'
 import { row } from '../db/row.ts'
@@ -110,8 +111,7 @@ export async function deleteEvents(db: Queryable, ids: readonly string[]): Promi
     WITH keys AS (DELETE FROM event_idempotency WHERE event_id = ANY(${list})),
       -- A fan-out may have run on a stream entry that did get written (no foreign key
       -- from deliveries to events takes them along: sql/0015).
-      fanned AS (DELETE FROM deliveries WHERE event_id = ANY(${list}) RETURNING id),
-      attempts AS (DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM fanned))
+      ${deleteDeliveriesWhere(sql.fragment`event_id = ANY(${list})`)}
     DELETE FROM events WHERE id = ANY(${list})`)
 }
 

@@ -9,10 +9,14 @@ import Type, { type Static } from 'typebox'
 import { row } from '../db/row.ts'
 import { pgErrorCode, type Db, type Queryable } from '../db/pool.ts'
 import { HELD } from '../delivery/status.ts'
+import { deleteDeliveriesWhere } from './delivery-rows.ts'
 
 export const Partition = Type.Object({ suffix: Type.String(), lower_at: Type.Number(), upper_at: Type.Number() })
 export type Partition = Static<typeof Partition>
 const PartitionRow = row(Partition)
+const SuffixRow = row(Type.Object({ suffix: Type.String() }))
+const KeptRow = row(Type.Object({ kept: Type.Integer() }))
+const CountRow = row(Type.Object({ n: Type.Integer() }))
 
 /** Range partitions, oldest first (times in ms). */
 export async function listPartitions(db: Queryable): Promise<readonly Partition[]> {
@@ -56,7 +60,7 @@ async function withShortLocks<T>(db: Db, lockTimeoutMs: number, run: (tx: Querya
 /** Adds the partitions of [lowerAt, upperAt) to the four tables; rows of that range in DEFAULT move in. */
 export async function addPartition(db: Db, lowerAt: number, upperAt: number): Promise<string> {
   return withShortLocks(db, ADD_LOCK_TIMEOUT_MS, (tx) =>
-    tx.oneFirst(sql.type(row(Type.Object({ suffix: Type.String() })))`
+    tx.oneFirst(sql.type(SuffixRow)`
       SELECT relay_partition_add(to_timestamp(${lowerAt / 1000}), to_timestamp(${upperAt / 1000})) AS suffix`),
   )
 }
@@ -70,7 +74,7 @@ export async function retirePartition(db: Db, suffix: string): Promise<number> {
   // so the retire's own waits stay far below deadlock_timeout.
   await withShortLocks(db, QUIESCE_LOCK_TIMEOUT_MS, (tx) => tx.query(sql.unsafe`SELECT relay_partition_quiesce(${suffix})`))
   return withShortLocks(db, RETIRE_LOCK_TIMEOUT_MS, (tx) =>
-    tx.oneFirst(sql.type(row(Type.Object({ kept: Type.Integer() })))`
+    tx.oneFirst(sql.type(KeptRow)`
       SELECT relay_partition_retire(${suffix}, ${sql.array([...HELD], 'text')}) AS kept`),
   )
 }
@@ -79,13 +83,13 @@ const BATCH = 5000
 
 /**
  * Events in the DEFAULT partitions older than the cutoff whose work is finished, deleted
- * in batches with their deliveries, attempts, dead letters and keys. DEFAULT holds only what retention kept and rows that had no partition, so this is
- * small; it loops until done rather than stopping at a cap.
+ * in batches with their deliveries, attempts, dead letters and keys. DEFAULT holds only
+ * what retention kept and rows that had no partition, so this is small; it loops until done rather than stopping at a cap.
  */
 export async function pruneDefault(db: Db, cutoffMs: number): Promise<number> {
   let total = 0
   for (;;) {
-    const n = await db.oneFirst(sql.type(row(Type.Object({ n: Type.Integer() })))`
+    const n = await db.oneFirst(sql.type(CountRow)`
       WITH gone AS (
         DELETE FROM events_default WHERE id IN (
           SELECT e.id FROM events_default e
@@ -93,13 +97,7 @@ export async function pruneDefault(db: Db, cutoffMs: number): Promise<number> {
             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = ANY(${sql.array([...HELD], 'text')}))
           LIMIT ${BATCH})
         RETURNING id
-      ), deliveries_gone AS (
-        DELETE FROM deliveries WHERE event_id IN (SELECT id FROM gone) RETURNING id
-      ), attempts_gone AS (
-        DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries_gone)
-      ), dead_gone AS (
-        DELETE FROM dead_letters WHERE delivery_id IN (SELECT id FROM deliveries_gone)
-      ), keys_gone AS (
+      ), ${deleteDeliveriesWhere(sql.fragment`event_id IN (SELECT id FROM gone)`)}, keys_gone AS (
         DELETE FROM event_idempotency WHERE event_id IN (SELECT id FROM gone)
       )
       SELECT count(*)::int AS n FROM gone`)
@@ -115,7 +113,7 @@ export async function pruneDefault(db: Db, cutoffMs: number): Promise<number> {
 export async function pruneKeys(db: Db, belowMs: number): Promise<number> {
   let total = 0
   for (;;) {
-    const n = await db.oneFirst(sql.type(row(Type.Object({ n: Type.Integer() })))`
+    const n = await db.oneFirst(sql.type(CountRow)`
       WITH gone AS (
         DELETE FROM event_idempotency WHERE ctid = ANY(ARRAY(
           SELECT k.ctid FROM event_idempotency k

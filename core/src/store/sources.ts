@@ -1,4 +1,5 @@
 /** Data access for sources. Verification secrets are sealed at rest. */
+import { deleteDeliveriesWhere } from './delivery-rows.ts'
 import { sql } from 'slonik'
 import Type, { type Static } from 'typebox'
 import { row } from '../db/row.ts'
@@ -87,9 +88,7 @@ export async function listSources(db: Queryable): Promise<readonly SourceRow[]> 
 /** Deletes a source with its events, subscriptions and their deliveries (cascades), attempts and dead letters (here: sql/0015). */
 export async function deleteSource(db: Queryable, id: string): Promise<void> {
   const r = await db.query(sql.unsafe`
-    WITH d AS (SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id WHERE s.source_id = ${id}),
-      attempts AS (DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM d)),
-      dead AS (DELETE FROM dead_letters WHERE delivery_id IN (SELECT id FROM d)),
+    WITH ${deleteDeliveriesWhere(sql.fragment`subscription_id IN (SELECT s.id FROM subscriptions s WHERE s.source_id = ${id})`)},
       keys AS (DELETE FROM event_idempotency WHERE source_id = ${id})
     DELETE FROM sources WHERE id = ${id}`)
   if (r.rowCount === 0) throw new Errors.SOURCE_NOT_FOUND(id)

@@ -3,6 +3,7 @@
  * they get here; signing secrets are sealed here. A rotation puts the new secret first
  * and keeps the old one until its expiry, so receivers see both signatures meanwhile.
  */
+import { deleteDeliveriesWhere } from './delivery-rows.ts'
 import { sql } from 'slonik'
 import Type, { type Static } from 'typebox'
 import { row } from '../db/row.ts'
@@ -94,9 +95,7 @@ export async function listSubscriptions(db: Queryable, sourceId?: string): Promi
  */
 export async function deleteSubscription(db: Queryable, id: string): Promise<void> {
   const r = await db.query(sql.unsafe`
-    WITH d AS (SELECT id FROM deliveries WHERE subscription_id = ${id}),
-      attempts AS (DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM d)),
-      dead AS (DELETE FROM dead_letters WHERE delivery_id IN (SELECT id FROM d))
+    WITH ${deleteDeliveriesWhere(sql.fragment`subscription_id = ${id}`)}
     DELETE FROM subscriptions WHERE id = ${id}`)
   if (r.rowCount === 0) throw new Errors.SUBSCRIPTION_NOT_FOUND(id)
 }
