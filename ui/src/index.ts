@@ -3,24 +3,27 @@
  * roles. Encapsulated on purpose: its cookie, form-body, CSRF and error handling apply
  * to /ui only and never change how /api/v1 or the ingest routes behave.
  *
- *   every request: security headers (strict CSP), then the session check — without a
- *     session a page redirects to /ui/login (htmx gets HX-Redirect), a form gets 401
+ *   every request: security headers (strict CSP), then the session check against Redis
+ *     (session-store.ts) — without a session a page redirects to /ui/login (htmx gets
+ *     HX-Redirect), a form gets 401; with Redis down every page is a 503 (fails closed)
  *   unsafe methods: the CSRF token (form field _csrf or header x-csrf-token) is checked
- *     against the signed secret cookie; a missing or wrong token is a 403
+ *     against the session's own secret (csrf.ts); a missing or wrong token is a 403
  *   /ui/static/*: htmx, Monaco and our own CSS/JS, the only paths open without a session
  *     (public files that carry no data; the sign-in page needs the stylesheet)
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import cookie from '@fastify/cookie'
-import csrf from '@fastify/csrf-protection'
 import formbody from '@fastify/formbody'
-import rateLimit from '@fastify/rate-limit'
 import fastifyStatic from '@fastify/static'
 import { HTMX_DIR, MONACO_VS_DIR, OWN_STATIC_DIR } from './assets.ts'
 import type { Services } from './core.ts'
 import { SECURITY_HEADERS } from './csp.ts'
 import { page } from './render.ts'
-import { CSRF_COOKIE, hasSession, UI_PREFIX } from './session.ts'
+import { checkCsrf } from './csrf.ts'
+import { sessionOf, UI_PREFIX } from './session.ts'
+import { sessionStore } from './session-store.ts'
+import { signInLimiter } from './sign-in-limit.ts'
+import { UiStoreUnavailable } from './store-unavailable.ts'
 import { authRoutes, signInPage } from './routes/auth.ts'
 import { overviewRoutes } from './routes/overview.ts'
 import { sourceRoutes } from './routes/sources.ts'
@@ -57,18 +60,16 @@ async function uiPlugin(app: FastifyInstance, opts: UiOptions): Promise<void> {
   const s = opts.services
   await app.register(cookie, { secret: s.config.sessionSecret })
   await app.register(formbody, { bodyLimit: FORM_BODY_LIMIT })
-  // Only routes that ask for it (sign-in). Counted in Redis so every api replica shares
-  // one count per client address; if Redis is down, sign-in is not blocked by the limiter.
-  await app.register(rateLimit, { global: false, redis: s.redis, nameSpace: s.keys.signInLimit, skipOnError: true })
-  await app.register(csrf, {
-    cookieKey: CSRF_COOKIE,
-    cookieOpts: { path: UI_PREFIX, httpOnly: true, sameSite: 'lax', signed: true },
-    getToken: (req) => {
-      const body = req.body as Record<string, unknown> | undefined
-      const field = typeof body?._csrf === 'string' ? body._csrf : undefined
-      return field ?? (req.headers['x-csrf-token'] as string | undefined)
-    },
+  const sessions = sessionStore({
+    redis: s.redis,
+    keys: s.keys,
+    ttlMs: s.config.uiSession.ttlMs,
+    idleMs: s.config.uiSession.idleMs,
+    credentials: { password: s.config.adminPassword, token: s.config.adminToken },
+    secret: s.config.sessionSecret,
   })
+  const limiter = signInLimiter(s.redis, s.keys.signInLimit, s.config.uiSignInLimit)
+  app.decorateRequest('uiSession', null)
 
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0]!
@@ -78,31 +79,26 @@ async function uiPlugin(app: FastifyInstance, opts: UiOptions): Promise<void> {
       reply.header('cache-control', 'public, max-age=3600')
       return
     }
-    if (!OPEN_PATHS.has(path) && !hasSession(req)) return signInRedirect(req, reply)
+    req.uiSession = await sessionOf(req, sessions)
+    if (!OPEN_PATHS.has(path) && !req.uiSession) return signInRedirect(req, reply)
   })
-  app.addHook('preHandler', (req, reply, done) => {
+  app.addHook('preHandler', async (req, reply) => {
     // Every :id in the UI is a UUID; anything else would reach SQL as a type error.
     const id = (req.params as { id?: string } | undefined)?.id
-    if (id !== undefined && !uuidParam(id)) return void page(req, reply, 'error.njk', { status: 404, message: `No such item: ${id}` }, 404)
-    if (!UNSAFE.has(req.method)) return done()
-    app.csrfProtection(req, reply, done)
+    if (id !== undefined && !uuidParam(id)) return page(req, reply, 'error.njk', { status: 404, message: `No such item: ${id}` }, 404)
+    if (UNSAFE.has(req.method)) checkCsrf(req, csrfTokenOf(req))
   })
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.validation ? 400 : (err.statusCode ?? 500)
-    if (status >= 500) req.log.error({ err, url: req.url }, 'ui request failed')
-    const csrfFailure = err.code === 'FST_CSRF_INVALID_TOKEN' || err.code === 'FST_CSRF_MISSING_SECRET'
-    const message = csrfFailure
-      ? 'This form has expired or did not come from this page (CSRF check failed). Reload the page and try again.'
-      : status >= 500
-        ? 'Something went wrong on the server; the relay log has the details.'
-        : err.message
+    const unavailable = err instanceof UiStoreUnavailable
+    if (unavailable) req.log.warn({ err: err.cause, url: req.url }, 'ui refused: Redis is not answering')
+    else if (status >= 500) req.log.error({ err, url: req.url }, 'ui request failed')
+    const message = status >= 500 && !unavailable ? 'Something went wrong on the server; the relay log has the details.' : err.message
     if (req.headers['hx-request']) return reply.code(status).type('text/html; charset=utf-8').send(`<div class="flash error" role="alert">${escape(message)}</div>`)
-    // The sign-in limit speaks to someone without a session: answer on the sign-in card,
-    // not on a page with the signed-in navigation.
-    if (status === 429 && req.url.split('?')[0] === `${UI_PREFIX}/login`) {
-      return signInPage(req, reply, s, { next: `${UI_PREFIX}/`, error: message }, 429)
-    }
+    // Someone without a session is answered on the sign-in card, not on a page with the
+    // signed-in navigation.
+    if (!req.uiSession) return signInPage(req, reply, s, { next: `${UI_PREFIX}/`, error: message }, status)
     return page(req, reply, 'error.njk', { status, message }, status)
   })
   app.setNotFoundHandler((req, reply) => page(req, reply, 'error.njk', { status: 404, message: `Nothing at ${req.url.split('?')[0]}` }, 404))
@@ -112,8 +108,16 @@ async function uiPlugin(app: FastifyInstance, opts: UiOptions): Promise<void> {
   await app.register(fastifyStatic, { root: MONACO_VS_DIR, prefix: '/static/monaco/vs/', decorateReply: false, index: false })
 
   for (const routes of [authRoutes, overviewRoutes, sourceRoutes, eventRoutes, subscriptionRoutes, transformRoutes, deliveryRoutes, deadLetterRoutes, pluginRoutes]) {
-    await app.register(routes, { services: s })
+    await app.register(routes, { services: s, sessions, signInLimiter: limiter })
   }
+}
+
+/** The form field _csrf, or the header htmx requests carry. */
+function csrfTokenOf(req: FastifyRequest): string | undefined {
+  const body = req.body as Record<string, unknown> | undefined
+  if (typeof body?._csrf === 'string') return body._csrf
+  const header = req.headers['x-csrf-token']
+  return typeof header === 'string' ? header : undefined
 }
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)

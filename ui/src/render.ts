@@ -5,7 +5,8 @@
 import { fileURLToPath } from 'node:url'
 import nunjucks from 'nunjucks'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { cookieOptions, UI_PREFIX } from './session.ts'
+import { csrfToken } from './csrf.ts'
+import { UI_PREFIX } from './session.ts'
 
 export const VIEWS_DIR = fileURLToPath(new URL('../views/', import.meta.url))
 
@@ -34,6 +35,13 @@ env.addFilter('bytes', (n: unknown) => {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
   return `${(n / 1024 / 1024).toFixed(1)} MiB`
 })
+/** 90 minutes, 12 hours, 1 day: a configured length of time, in the largest whole unit. */
+env.addFilter('duration', (ms: unknown) => {
+  if (typeof ms !== 'number') return ''
+  const [unit, size] = ([['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000], ['second', 1000]] as const).find(([, n]) => ms % n === 0 && ms >= n) ?? ['ms', 1]
+  const n = ms / size
+  return unit === 'ms' ? `${ms} ms` : `${n} ${unit}${n === 1 ? '' : 's'}`
+})
 env.addFilter('pretty', (v: unknown) => JSON.stringify(v, null, 2))
 env.addFilter('short', (id: unknown) => (typeof id === 'string' ? id.slice(0, 8) : ''))
 
@@ -44,7 +52,7 @@ export interface RenderContext {
 function base(req: FastifyRequest, reply: FastifyReply): RenderContext {
   return {
     prefix: UI_PREFIX,
-    csrf: reply.generateCsrf(cookieOptions(req)),
+    csrf: csrfToken(req, reply),
     path: req.url.split('?')[0],
     now: Date.now(),
   }

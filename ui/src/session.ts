@@ -1,17 +1,23 @@
 /**
- * Admin sign-in: the password (RELAY_ADMIN_PASSWORD) or the admin token opens a session
- * held in a signed, httpOnly cookie scoped to /ui. The cookie carries only its expiry;
- * the signature (RELAY_SESSION_SECRET, or a key derived from the admin token) is what
- * makes it valid, so every api replica accepts it and rotating the secret signs
- * everyone out.
+ * The admin UI's session cookie: the password (RELAY_ADMIN_PASSWORD) or the admin token
+ * opens a server-side session (session-store.ts) whose random id the browser keeps in a
+ * signed, httpOnly cookie scoped to /ui. The signature (RELAY_SESSION_SECRET, or a key
+ * derived from the admin token) turns a forged or mangled cookie away before Redis is
+ * asked; what makes a session valid is its record in Redis.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { SessionStore, UiSession } from './session-store.ts'
 
 export const SESSION_COOKIE = 'relay_ui_session'
-export const CSRF_COOKIE = 'relay_ui_csrf'
-export const SESSION_TTL_MS = 12 * 3600 * 1000
 export const UI_PREFIX = '/ui'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in session, set by the UI's onRequest hook; null without one. */
+    uiSession: UiSession | null
+  }
+}
 
 const digest = (s: string) => createHash('sha256').update(s).digest()
 
@@ -33,24 +39,33 @@ export function cookieOptions(req: FastifyRequest) {
   return { path: UI_PREFIX, httpOnly: true, sameSite: 'lax' as const, secure: isTls(req), signed: true }
 }
 
-export function startSession(req: FastifyRequest, reply: FastifyReply, now = Date.now()): void {
-  reply.setCookie(SESSION_COOKIE, JSON.stringify({ exp: now + SESSION_TTL_MS }), { ...cookieOptions(req), maxAge: SESSION_TTL_MS / 1000 })
-}
-
-export function endSession(req: FastifyRequest, reply: FastifyReply): void {
-  reply.clearCookie(SESSION_COOKIE, { path: UI_PREFIX })
-  reply.clearCookie(CSRF_COOKIE, { path: UI_PREFIX })
-}
-
-export function hasSession(req: FastifyRequest, now = Date.now()): boolean {
+/** The session id from a valid signed cookie, or undefined. */
+function sessionIdOf(req: FastifyRequest): string | undefined {
   const raw = req.cookies[SESSION_COOKIE]
-  if (!raw) return false
+  if (!raw) return undefined
   const u = req.unsignCookie(raw)
-  if (!u.valid || u.value === null) return false
-  try {
-    const { exp } = JSON.parse(u.value) as { exp?: unknown }
-    return typeof exp === 'number' && exp > now
-  } catch {
-    return false
-  }
+  return u.valid && u.value ? u.value : undefined
+}
+
+/** The live session the request presents (throws UiStoreUnavailable when Redis is down). */
+export async function sessionOf(req: FastifyRequest, sessions: SessionStore): Promise<UiSession | null> {
+  const id = sessionIdOf(req)
+  return id === undefined ? null : sessions.find(id)
+}
+
+/** Opens a fresh session (never reusing an id the browser brought: no fixation). */
+export async function startSession(req: FastifyRequest, reply: FastifyReply, sessions: SessionStore): Promise<UiSession> {
+  const previous = req.uiSession
+  const { id, session } = await sessions.open({ address: req.ip, userAgent: String(req.headers['user-agent'] ?? '') })
+  if (previous) await sessions.close(previous.hash)
+  // The cookie may outlive a revoked session; Redis decides when it stops working.
+  reply.setCookie(SESSION_COOKIE, id, { ...cookieOptions(req), expires: new Date(session.expiresAt) })
+  req.uiSession = session
+  return session
+}
+
+export async function endSession(req: FastifyRequest, reply: FastifyReply, sessions: SessionStore): Promise<void> {
+  if (req.uiSession) await sessions.close(req.uiSession.hash)
+  req.uiSession = null
+  reply.clearCookie(SESSION_COOKIE, { path: UI_PREFIX })
 }

@@ -34,7 +34,9 @@ export const EnvSchema = Type.Object({
   RELAY_ENCRYPTION_KEY: Type.Optional(Type.String({ description: '32 random bytes, base64' })),
   RELAY_ENCRYPTION_KEY_PREVIOUS: Type.String({ default: '', description: 'earlier encryption keys, comma-separated base64: stored secrets sealed with them are still opened (during a key rotation, until `npm run reseal`)' }),
   RELAY_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 12, description: 'admin UI sign-in password (the admin token is accepted too)' })),
-  RELAY_UI_SIGN_IN_LIMIT: Int(1, 100000, 10, 'admin UI sign-in attempts per client address per 5 minutes, counted in Redis across api replicas'),
+  RELAY_UI_SIGN_IN_LIMIT: Int(1, 100000, 10, 'failed admin UI sign-ins per client address per 5 minutes, counted in Redis across api replicas'),
+  RELAY_UI_SESSION_TTL: Type.String({ default: '12h', description: 'longest an admin UI session lasts after sign-in' }),
+  RELAY_UI_SESSION_IDLE: Type.String({ default: '1h', description: 'an admin UI session unused this long ends' }),
   RELAY_TRUST_PROXY: Type.String({ default: '', description: "proxies whose X-Forwarded-For gives the client address: 'true' (any), a hop count, or CIDRs comma-separated; empty trusts none" }),
   RELAY_SESSION_SECRET: Type.Optional(Type.String({ minLength: 32, description: 'signs admin UI session cookies; derived from the admin token when unset' })),
   RELAY_PLUGINS: Type.String({ default: '', description: 'extra plugin packages or paths, comma-separated' }),
@@ -78,8 +80,10 @@ export interface Config {
   readonly adminToken: string
   /** Admin UI password; when unset the UI accepts only the admin token. */
   readonly adminPassword: string | undefined
-  /** Admin UI sign-in attempts per client address per 5 minutes. */
+  /** Failed admin UI sign-ins per client address per 5 minutes. */
   readonly uiSignInLimit: number
+  /** Admin UI sessions: the longest one lasts, and how long one may sit unused. */
+  readonly uiSession: { readonly ttlMs: number; readonly idleMs: number }
   /** Which proxies' X-Forwarded-For to believe for the client address (Fastify trustProxy). */
   readonly trustProxy: TrustProxy
   /** Key for the admin UI's signed session and CSRF cookies. */
@@ -193,6 +197,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     adminToken,
     adminPassword: env.RELAY_ADMIN_PASSWORD,
     uiSignInLimit: env.RELAY_UI_SIGN_IN_LIMIT,
+    uiSession: {
+      ttlMs: named('RELAY_UI_SESSION_TTL', () => atLeastAMinute(parseDuration(env.RELAY_UI_SESSION_TTL))),
+      idleMs: named('RELAY_UI_SESSION_IDLE', () => atLeastAMinute(parseDuration(env.RELAY_UI_SESSION_IDLE))),
+    },
     trustProxy: named('RELAY_TRUST_PROXY', () => parseTrustProxy(env.RELAY_TRUST_PROXY)),
     // Derived rather than random, so every api replica accepts the same sessions.
     sessionSecret: env.RELAY_SESSION_SECRET ?? createHmac('sha256', adminToken).update('webhook-relay ui session v1').digest('base64url'),
@@ -231,6 +239,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
 }
 
 const DAY_MS = 86_400_000
+
+/** A UI session shorter than a minute could not load a page and post its form. */
+function atLeastAMinute(ms: number): number {
+  if (ms < 60_000) throw new Error('must be at least 1m')
+  return ms
+}
 /** Shortest partition interval: below it the partition count, not the rows, would cost. */
 export const MIN_PARTITION_INTERVAL_MS = 10_000
 

@@ -21,8 +21,14 @@
  *   <prefix>relay:v1:lock:*      Short leases (SET NX PX) so one worker at a time runs the
  *                                reconciler, the retention pruning, and the takeover of
  *                                one dead worker (lock:takeover:<c>).
- *   <prefix>relay:v1:signin:*    Admin UI sign-in attempt counters per client address
- *                                (@fastify/rate-limit), shared by every api replica.
+ *   <prefix>relay:v1:signin:<ip> String with PX. Failed admin UI sign-ins of one client
+ *                                address in the current window (ui/src/sign-in-limit.ts),
+ *                                shared by every api replica.
+ *   <prefix>relay:v1:ui:session:<h>  String with PX. One admin UI session (ui/src/session.ts);
+ *                                h is the SHA-256 of the cookie's session id, so a Redis
+ *                                dump holds no usable cookie. The TTL is the idle timeout.
+ *   <prefix>relay:v1:ui:sessions Sorted set. member=h, score=absolute expiry (ms): the
+ *                                index behind "sign out everywhere" and the sessions list.
  *
  * Dead deliveries are the dead_letters table; no stream announces them (the old
  * relay:v1:dlq stream was written and never read; workers delete it at boot).
@@ -49,8 +55,12 @@ export interface Keys {
   readonly moverLock: string
   readonly reconcilerLock: string
   readonly retentionLock: string
-  /** Namespace of the sign-in attempt counters (the limiter appends the client address). */
+  /** Namespace of the failed sign-in counters (the limiter appends the client address). */
   readonly signInLimit: string
+  /** Prefix of the admin UI session records (the hashed session id is appended). */
+  readonly uiSession: string
+  /** The index of admin UI sessions. */
+  readonly uiSessions: string
 }
 
 export function keys(prefix = ''): Keys {
@@ -68,5 +78,7 @@ export function keys(prefix = ''): Keys {
     reconcilerLock: `${p}lock:reconciler`,
     retentionLock: `${p}lock:retention`,
     signInLimit: `${p}signin:`,
+    uiSession: `${p}ui:session:`,
+    uiSessions: `${p}ui:sessions`,
   }
 }

@@ -1,42 +1,7 @@
 // Postgres or Redis unreachable: ingest answers 503 with a JSON error (never a 500 or a
 // stack), /readyz says which, and the relay recovers when the store comes back.
-import { createServer, connect, type Server, type Socket } from 'node:net'
 import t from 'tap'
-import { createTestEnv } from '../../src/testing/index.ts'
-
-/** A TCP proxy that can be cut (listener closed, live sockets destroyed) and restored. */
-async function proxy(targetPort: number) {
-  const sockets = new Set<Socket>()
-  let server: Server
-  let port = 0
-  const listen = () =>
-    new Promise<void>((resolve) => {
-      server = createServer((client) => {
-        const upstream = connect(targetPort, '127.0.0.1')
-        for (const s of [client, upstream]) {
-          sockets.add(s)
-          s.on('close', () => sockets.delete(s))
-          s.on('error', () => s.destroy())
-        }
-        client.pipe(upstream).pipe(client)
-      })
-      server.listen(port, '127.0.0.1', () => {
-        port = (server.address() as { port: number }).port
-        resolve()
-      })
-    })
-  await listen()
-  return {
-    get port() {
-      return port
-    },
-    cut: () => new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      for (const s of sockets) s.destroy()
-    }),
-    restore: listen,
-  }
-}
+import { createTestEnv, tcpProxy as proxy } from '../../src/testing/index.ts'
 
 const env = await createTestEnv('outage')
 t.teardown(() => env.close())

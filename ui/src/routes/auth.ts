@@ -1,11 +1,11 @@
-/** Sign-in and sign-out. */
+/** Sign-in, sign-out, and the list of open sessions. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Services } from '../core.ts'
+import { dropPreSessionSecret } from '../csrf.ts'
 import { page } from '../render.ts'
-import { endSession, hasSession, secretMatches, startSession, UI_PREFIX } from '../session.ts'
+import { endSession, secretMatches, startSession, UI_PREFIX } from '../session.ts'
+import { SignInLimited } from '../sign-in-limit.ts'
 import { field, type RouteOptions } from './context.ts'
-
-const SIGN_IN_WINDOW_MS = 5 * 60_000
 
 /** The sign-in card, with what went wrong if anything did (a wrong secret, too many attempts). */
 export function signInPage(req: FastifyRequest, reply: FastifyReply, s: Services, view: { next: string; error?: string }, status = 200) {
@@ -17,38 +17,52 @@ function safeNext(next: unknown): string {
   return typeof next === 'string' && next.startsWith(`${UI_PREFIX}/`) && !next.startsWith('//') && !next.includes('\\') ? next : `${UI_PREFIX}/`
 }
 
-export async function authRoutes(app: FastifyInstance, { services: s }: RouteOptions): Promise<void> {
+export async function authRoutes(app: FastifyInstance, { services: s, sessions, signInLimiter }: RouteOptions): Promise<void> {
   app.get<{ Querystring: { next?: string } }>('/login', async (req, reply) => {
-    if (hasSession(req)) return reply.redirect(safeNext(req.query.next), 303)
+    if (req.uiSession) return reply.redirect(safeNext(req.query.next), 303)
     return signInPage(req, reply, s, { next: safeNext(req.query.next) })
   })
 
-  // Guessing the password or token costs at most RELAY_UI_SIGN_IN_LIMIT tries per address
-  // per window. Over it: 429 with Retry-After, shown on the sign-in card by the UI's
-  // error handler (the limiter answers before this handler runs).
-  const signInLimit = {
-    max: s.config.uiSignInLimit,
-    timeWindow: SIGN_IN_WINDOW_MS,
-    errorResponseBuilder: (_req: unknown, ctx: { after: string; statusCode: number }) => ({
-      statusCode: ctx.statusCode,
-      error: 'Too Many Requests',
-      message: `Too many sign-in attempts from your address. Try again in ${ctx.after}.`,
-    }),
-  }
-
-  app.post('/login', { config: { rateLimit: signInLimit } }, async (req, reply) => {
+  app.post('/login', async (req, reply) => {
     const secret = field(req.body, 'secret') ?? ''
     const next = safeNext(field(req.body, 'next'))
+    try {
+      // Checked before the secret is judged: over the limit, the right secret is refused too.
+      await signInLimiter.check(req.ip)
+    } catch (err) {
+      if (!(err instanceof SignInLimited)) throw err
+      reply.header('retry-after', String(err.retryAfterSec))
+      return signInPage(req, reply, s, { next, error: err.message }, 429)
+    }
     if (!secretMatches(secret, [s.config.adminPassword, s.config.adminToken])) {
+      await signInLimiter.failed(req.ip)
       req.log.warn({ ip: req.ip }, 'ui sign-in refused')
       return signInPage(req, reply, s, { next, error: 'That password or token is not correct.' }, 401)
     }
-    startSession(req, reply)
+    await startSession(req, reply, sessions)
+    dropPreSessionSecret(reply)
     return reply.redirect(next, 303)
   })
 
   app.post('/logout', async (req, reply) => {
-    endSession(req, reply)
+    await endSession(req, reply, sessions)
     return reply.redirect(`${UI_PREFIX}/login`, 303)
+  })
+
+  app.get('/sessions', async (req, reply) => {
+    const list = await sessions.list()
+    return page(req, reply, 'sessions.njk', { nav: 'sessions', sessions: list, current: req.uiSession?.hash, ttlMs: s.config.uiSession.ttlMs, idleMs: s.config.uiSession.idleMs })
+  })
+
+  // Ends one session (its hash comes from the list) or every other one.
+  app.post('/sessions/end', async (req, reply) => {
+    const which = field(req.body, 'session')
+    if (which === req.uiSession!.hash) {
+      await endSession(req, reply, sessions)
+      return reply.redirect(`${UI_PREFIX}/login`, 303)
+    }
+    if (which === 'others') await sessions.closeAll(req.uiSession!.hash)
+    else if (which && /^[0-9a-f]{64}$/.test(which)) await sessions.close(which)
+    return reply.redirect(`${UI_PREFIX}/sessions`, 303)
   })
 }

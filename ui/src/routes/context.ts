@@ -1,8 +1,12 @@
 /** What every route module of the UI receives. */
 import type { Services } from '../core.ts'
+import type { SessionStore } from '../session-store.ts'
+import type { SignInLimiter } from '../sign-in-limit.ts'
 
 export interface RouteOptions {
   services: Services
+  sessions: SessionStore
+  signInLimiter: SignInLimiter
 }
 
 /** A single form value: formbody gives arrays for repeated names; the last one wins. */
