@@ -64,6 +64,8 @@ async function main() {
   const apiPort = await freePort()
   const relayEnv = {
     NODE_ENV: 'production',
+    // Several relays on one machine: each /metrics listener takes a free port.
+    RELAY_METRICS_PORT: '0',
     DATABASE_URL: databaseUrl,
     REDIS_URL,
     RELAY_REDIS_PREFIX: prefix,

@@ -6,6 +6,7 @@ import pino, { type Logger } from 'pino'
 import type { FastifyInstance } from 'fastify'
 import uiPlugin, { UI_PREFIX } from '@webhook-relay/ui'
 import { buildApp, VERSION } from './api/app.ts'
+import { buildMetricsApp } from './api/metrics-app.ts'
 import type { Services } from './api/services.ts'
 import { createDeliveryService } from './delivery/service.ts'
 import type { Config, Role } from './config/config.ts'
@@ -45,8 +46,12 @@ export interface Relay {
   readonly metrics: Metrics
   readonly worker: WorkerHandle | null
   readonly log: Logger
-  /** Listens on config.host:port; returns the address. */
+  /** The /metrics listener (config.metrics). */
+  readonly metricsApp: FastifyInstance
+  /** Listens on config.host:port and the metrics listener on config.metrics; returns the first's address. */
   listen(): Promise<string>
+  /** The metrics listener's address, once listening. */
+  readonly metricsAddress: string | undefined
   /** Graceful: stop taking requests and work, finish in-flight, close pools. */
   stop(): Promise<void>
 }
@@ -98,7 +103,8 @@ export async function startRelay(o: StartOptions): Promise<Relay> {
     ? new Ingestor({ db, redis, keys, metrics, maxBatch: config.ingestBatchMax, maxWaitMs: config.ingestBatchWaitMs })
     : undefined
   const refreshGauges = gaugeRefresher({ db, redis, keys, metrics })
-  const app = await buildApp({ services, metrics, logger: log, ingestor, beforeScrape: refreshGauges })
+  const app = await buildApp({ services, metrics, logger: log, ingestor })
+  const metricsApp = await buildMetricsApp({ db, redis, metrics, logger: log, beforeScrape: refreshGauges })
   // The admin UI (ui/ workspace) is served wherever the REST API is.
   if (runsApi) await app.register(uiPlugin, { prefix: UI_PREFIX, services })
 
@@ -125,15 +131,21 @@ export async function startRelay(o: StartOptions): Promise<Relay> {
   }
 
   let stopped: Promise<void> | null = null
+  let metricsAddress: string | undefined
   return {
-    role, app, services, metrics, worker, log,
+    role, app, metricsApp, services, metrics, worker, log,
+    get metricsAddress() {
+      return metricsAddress
+    },
     async listen() {
+      metricsAddress = await metricsApp.listen({ port: config.metrics.port, host: config.metrics.host })
       return app.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG })
     },
     stop() {
       stopped ??= (async () => {
         // Order matters: stop accepting, flush ingest, finish deliveries, then close pools.
         await app.close()
+        await metricsApp.close()
         await ingestor?.drain()
         await worker?.stop(config.shutdownTimeoutMs)
         await transforms?.close()

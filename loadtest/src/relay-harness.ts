@@ -68,6 +68,8 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
     const subscriber = JSON.parse(await firstLine(sub)) as Record<string, string>
     const relayEnv = {
       NODE_ENV: 'production',
+      // Several relays on one machine: each /metrics listener takes a free port.
+      RELAY_METRICS_PORT: '0',
       DATABASE_URL: databaseUrl,
       REDIS_URL,
       RELAY_REDIS_PREFIX: prefix,

@@ -1,6 +1,7 @@
 /**
  * Builds the HTTP app without listening (entry points call listen; tests use inject).
- * Role 'api' and 'all' get ingest and the REST API; role 'worker' only health and metrics.
+ * Role 'api' and 'all' get ingest and the REST API; role 'worker' only health. /metrics
+ * has a listener of its own (metrics-app.ts).
  */
 import { STATUS_CODES } from 'node:http'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
@@ -33,7 +34,6 @@ export interface AppOptions {
   logger: Logger
   /** Present for the api and all roles. */
   ingestor?: Ingestor
-  beforeScrape?: () => Promise<void>
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -61,7 +61,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   })
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ statusCode: 404, code: 'RELAY_ERR_ROUTE_NOT_FOUND', error: 'Not Found', message: `No route ${req.method} ${req.url}` }))
 
-  await app.register(healthRoutes, { db: s.db, redis: s.redis, metrics, beforeScrape: opts.beforeScrape })
+  await app.register(healthRoutes, { db: s.db, redis: s.redis, metrics })
 
   if (opts.ingestor) {
     await app.register(ingestRoutes, { sources: s.sources, ingestor: opts.ingestor, metrics, defaultMaxBodyBytes: s.config.maxBodyBytes })

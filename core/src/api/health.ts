@@ -1,4 +1,4 @@
-/** /healthz (the process is alive), /readyz (Postgres and Redis answer), /metrics. */
+/** /healthz (the process is alive) and /readyz (Postgres and Redis answer). */
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'slonik'
 import type { Db } from '../db/pool.ts'
@@ -20,17 +20,11 @@ export async function checkDependencies(db: Db, redis: RelayRedis, metrics?: Met
   }
 }
 
-export async function healthRoutes(app: FastifyInstance, deps: { db: Db; redis: RelayRedis; metrics: Metrics; beforeScrape?: () => Promise<void> }): Promise<void> {
+export async function healthRoutes(app: FastifyInstance, deps: { db: Db; redis: RelayRedis; metrics: Metrics }): Promise<void> {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }))
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
     const checks = await checkDependencies(deps.db, deps.redis, deps.metrics)
     const ok = checks.postgres === 'ok' && checks.redis === 'ok'
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks })
-  })
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-    // pg_up/redis_up are checked on every scrape too: Prometheus never calls /readyz,
-    // and a gauge never set reads 0, which would fire the dependency-down alerts.
-    await Promise.all([deps.beforeScrape?.().catch(() => {}), checkDependencies(deps.db, deps.redis, deps.metrics)])
-    return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics())
   })
 }

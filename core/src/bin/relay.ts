@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   // Print a development token (generated or from the dev file); never one the operator set.
   const token = tokenFromEnv ? '$RELAY_ADMIN_TOKEN' : config.adminToken
   if (role === 'worker') {
-    console.log(`\nWebhook Relay worker running; health and metrics on ${address} (/healthz, /readyz, /metrics)\n`)
+    console.log(`\nWebhook Relay worker running; health on ${address} (/healthz, /readyz), metrics on ${relay.metricsAddress}/metrics\n`)
     return
   }
   console.log(`
@@ -102,7 +102,7 @@ Webhook Relay (${role}) listening on ${address}
   Admin API:    ${base}/api/v1   (Authorization: Bearer ${token})
   API docs:     ${base}/api/docs
   Ingest:       ${base}/in/<source-slug>${tokenFromEnv || production ? '' : `\n  (development token and encryption key from ${DEV_SECRETS_FILE})`}
-  Metrics:      ${base}/metrics
+  Metrics:      ${relay.metricsAddress}/metrics   (its own port, RELAY_METRICS_PORT: keep it private)
 
 Try it:
   curl -s -X POST ${base}/api/v1/sources -H "Authorization: Bearer ${token}" \\
@@ -120,6 +120,10 @@ main().catch((err: unknown) => {
   if (e.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(String(e.message))) {
     console.error(`webhook-relay: cannot reach a dependency: ${e.message}\nIs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL) running?`)
     process.exit(69)
+  }
+  if (e.code === 'EADDRINUSE') {
+    console.error(`webhook-relay: ${e.message}: another process holds the port. Set PORT (ingest, API, UI) or RELAY_METRICS_PORT (/metrics) to a free one.`)
+    process.exit(78)
   }
   console.error(err)
   process.exit(1)

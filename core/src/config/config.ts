@@ -11,6 +11,8 @@ import Value from 'typebox/value'
 import { parseDuration, parseDurationList } from './duration.ts'
 
 export const DEFAULT_PORT = 8080
+/** The port OpenTelemetry's Prometheus exporter uses by default: scrape configs expect it. */
+export const DEFAULT_METRICS_PORT = 9464
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/webhook_relay'
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'
 /** Close to the Standard Webhooks example schedule; one delay per retry, so 10 attempts in all. */
@@ -27,8 +29,10 @@ export const EnvSchema = Type.Object({
   NODE_ENV: Type.String({ default: 'development' }),
   DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://', default: DEFAULT_DATABASE_URL }),
   REDIS_URL: Type.String({ pattern: '^rediss?://', default: DEFAULT_REDIS_URL }),
-  PORT: Int(0, 65535, DEFAULT_PORT, 'HTTP port for api (and health/metrics for worker)'),
+  PORT: Int(0, 65535, DEFAULT_PORT, 'HTTP port: ingest, REST API, UI and /healthz, /readyz (the worker: health only)'),
   HOST: Type.String({ default: '0.0.0.0' }),
+  RELAY_METRICS_PORT: Int(0, 65535, DEFAULT_METRICS_PORT, 'port of the Prometheus /metrics listener, apart from the ingest port so /metrics is never public with it'),
+  RELAY_METRICS_HOST: Type.Optional(Type.String({ description: 'address the /metrics listener binds; HOST when unset' })),
   RELAY_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'external base URL, used to print ingest URLs' })),
   RELAY_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'bearer token for /api' })),
   RELAY_ENCRYPTION_KEY: Type.Optional(Type.String({ description: '32 random bytes, base64' })),
@@ -76,6 +80,8 @@ export interface Config {
   readonly redisUrl: string
   readonly port: number
   readonly host: string
+  /** The /metrics listener, apart from the ingest and API port. */
+  readonly metrics: { readonly port: number; readonly host: string }
   readonly publicUrl: string | undefined
   readonly adminToken: string
   /** Admin UI password; when unset the UI accepts only the admin token. */
@@ -193,6 +199,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: env.REDIS_URL,
     port: env.PORT,
     host: env.HOST,
+    metrics: { port: env.RELAY_METRICS_PORT, host: env.RELAY_METRICS_HOST ?? env.HOST },
     publicUrl: env.RELAY_PUBLIC_URL?.replace(/\/$/, ''),
     adminToken,
     adminPassword: env.RELAY_ADMIN_PASSWORD,

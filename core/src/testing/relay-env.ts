@@ -31,6 +31,8 @@ export interface TestEnv {
 
 export interface TestRelay extends Relay {
   readonly url: string
+  /** Base URL of the relay's /metrics listener. */
+  readonly metricsUrl: string
   readonly config: Config
   /** fetch against the relay with the admin token; `body` is the parsed JSON answer. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read ad-hoc response shapes
@@ -52,6 +54,7 @@ export async function createTestEnv(name = 'test', baseEnv: Record<string, strin
     RELAY_EGRESS_ALLOW: '127.0.0.0/8',
     HOST: '127.0.0.1',
     PORT: '0',
+    RELAY_METRICS_PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     RELAY_RETRY_SCHEDULE: '200ms,400ms',
     RELAY_RETRY_MIN: '50ms',
@@ -91,7 +94,7 @@ export async function createTestEnv(name = 'test', baseEnv: Record<string, strin
         const text = await res.text()
         return { status: res.status, body: text ? JSON.parse(text) : null }
       }
-      const t = Object.assign(relay, { url: address, config, api }) as TestRelay
+      const t = Object.assign(relay, { url: address, metricsUrl: relay.metricsAddress!, config, api }) as TestRelay
       relays.push(t)
       return t
     },

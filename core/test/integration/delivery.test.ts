@@ -157,7 +157,7 @@ t.test('duplicate ingest is not fanned out again', async (t) => {
 })
 
 t.test('metrics count what happened', async (t) => {
-  const text = await (await fetch(`${relay.url}/metrics`)).text()
+  const text = await (await fetch(`${relay.metricsUrl}/metrics`)).text()
   t.match(text, /deliveries_attempted_total\{source="s\d+",action="http-relay",outcome="retry"\}/)
   t.match(text, /deliveries_dead_total\{source="s\d+",action="http-relay",reason="exhausted"\} 2/)
   t.match(text, /dlq_depth \d+/)

@@ -30,7 +30,7 @@ t.test('the fast subscription gets through while the slow one is saturated', asy
   await eventually(() => new Set(sub.to('/slow').map((r) => r.body.toString())).size === 40, 'all slow deliveries eventually', 30_000)
   const attempts = await env.query<{ n: number }>("SELECT max(attempt_count)::int AS n FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id WHERE s.config->>'url' LIKE '%/slow'")
   t.equal(attempts[0]!.n, 1, 'waiting for a slot is not counted as an attempt')
-  const metrics = await (await fetch(`${relay.url}/metrics`)).text()
+  const metrics = await (await fetch(`${relay.metricsUrl}/metrics`)).text()
   const deferred = Number(/^deliveries_deferred_total (\d+)/m.exec(metrics)?.[1] ?? 0)
   t.ok(deferred > 0, `the hand-backs are counted for operators (deliveries_deferred_total ${deferred})`)
 })

@@ -166,7 +166,7 @@ t.test('any Content-Type is stored as sent, even one a parser calls malformed', 
 })
 
 t.test('unknown and malformed slugs: 404, no metric series of their own', async (t) => {
-  const metrics = async () => (await (await fetch(`${relay.url}/metrics`)).text()).split('\n').filter((l) => l.startsWith('webhooks_received_total')).length
+  const metrics = async () => (await (await fetch(`${relay.metricsUrl}/metrics`)).text()).split('\n').filter((l) => l.startsWith('webhooks_received_total')).length
   const before = await metrics()
   const slugs = ['%00', '%FF%FE', 'UPPER', 'a'.repeat(150), '..', '%E2%80%AE', 'x%0Ay', 'unknown-but-valid', ...Array.from({ length: 200 }, (_, i) => `random-${i}`)]
   for (const slug of slugs) {

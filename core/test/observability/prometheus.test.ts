@@ -40,7 +40,7 @@ await writeFile(join(dir, 'prometheus.yml'), `global:
 scrape_configs:
   - job_name: ${JOB}
     static_configs:
-      - targets: ['${new URL(relay.url).host}']
+      - targets: ['${new URL(relay.metricsUrl).host}']
 `)
 const server: ChildProcess = spawn('prometheus', [
   `--config.file=${join(dir, 'prometheus.yml')}`,

@@ -116,6 +116,6 @@ t.test('discard: the dead letter goes, the delivery is kept as discarded', async
   t.equal(d.attempts.length, 1, 'its history stays')
   t.equal((await relay.api(`/api/v1/dead-letters/${permanentId}`, { method: 'DELETE' })).status, 404)
   t.equal((await relay.api(`/api/v1/deliveries/${permanentId}/retry`, { method: 'POST' })).status, 409, 'a discarded delivery is final')
-  const metrics = await (await fetch(`${relay.url}/metrics`)).text()
+  const metrics = await (await fetch(`${relay.metricsUrl}/metrics`)).text()
   t.match(metrics, /^dlq_depth 0$/m, 'dlq_depth counts what is left')
 })
