@@ -116,6 +116,38 @@ for (const scenario of scenarios()) {
     }
   })
 
+  t.test(`${scenario}: /metrics is reachable by Prometheus only, never through the api Service or the Ingress`, async (t) => {
+    type Port = { name?: string, port: number | string, targetPort?: number | string }
+    const portsOf = (m: Manifest | undefined) => ((m?.spec as { ports?: Port[] } | undefined)?.ports ?? [])
+    const [config] = find(manifests, 'ConfigMap').filter((m) => (m as { data?: Record<string, string> }).data?.['RELAY_METRICS_PORT'] !== undefined)
+    const metricsPort = Number((config as { data?: Record<string, string> } | undefined)?.data?.['RELAY_METRICS_PORT'])
+    t.ok(metricsPort > 0, `RELAY_METRICS_PORT is set (${metricsPort})`)
+    for (const component of ['api', 'worker']) {
+      const [deployment] = find(manifests, 'Deployment', `-${component}`)
+      const container = template(deployment!).spec.containers[0] as Container & { ports?: { name: string, containerPort: number }[] }
+      t.equal(container.ports?.find((p) => p.name === 'metrics')?.containerPort, metricsPort, `${component} container port "metrics" is RELAY_METRICS_PORT`)
+      const [service] = find(manifests, 'Service', `-${component}`)
+      t.same(portsOf(service).map((p) => p.targetPort), ['http'], `the ${component} Service carries the http port only`)
+      const [metrics] = find(manifests, 'Service', `-${component}-metrics`)
+      t.equal((metrics?.spec as { type?: string } | undefined)?.type, 'ClusterIP', `${component}-metrics is ClusterIP`)
+      t.same(portsOf(metrics).map((p) => p.targetPort), ['metrics'])
+      for (const monitor of find(manifests, 'ServiceMonitor', `-${component}`)) {
+        const spec = monitor.spec as { endpoints: { port: string }[], selector: { matchLabels: Record<string, string> } }
+        t.same(spec.endpoints.map((e) => e.port), ['metrics'], 'the ServiceMonitor scrapes the metrics port')
+        t.equal(spec.selector.matchLabels['webhook-relay/metrics'], 'true', 'and selects the metrics Service only')
+      }
+      for (const policy of find(manifests, 'NetworkPolicy', `-${component}`)) {
+        const rules = (policy.spec?.['ingress'] ?? []) as { ports?: { port: string | number }[] }[]
+        for (const rule of rules) t.ok(rule.ports?.every((p) => p.port === 'http') || rule.ports?.every((p) => p.port === 'metrics'), 'no rule opens both ports to the same peers')
+        t.equal(rules.filter((r) => r.ports?.some((p) => p.port === 'metrics')).length, 1, `one rule lets Prometheus reach ${component}'s metrics port`)
+      }
+    }
+    for (const ingress of find(manifests, 'Ingress')) {
+      const backends = JSON.stringify(ingress.spec)
+      t.notMatch(backends, /metrics/, 'the Ingress routes nothing to a metrics Service or port')
+    }
+  })
+
   t.test(`${scenario}: NetworkPolicies keep the worker off private ranges and the metadata address`, async (t) => {
     const [worker] = find(manifests, 'NetworkPolicy', '-worker')
     const [api] = find(manifests, 'NetworkPolicy', '-api')

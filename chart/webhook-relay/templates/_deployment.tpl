@@ -71,6 +71,10 @@ spec:
             - name: http
               containerPort: 8080
               protocol: TCP
+            # /metrics only; never behind the api Service or the Ingress.
+            - name: metrics
+              containerPort: {{ $root.Values.metrics.port }}
+              protocol: TCP
           startupProbe:
             httpGet: { path: /healthz, port: http }
             periodSeconds: 2
