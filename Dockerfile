@@ -46,7 +46,8 @@ ENV NODE_ENV=production \
 # uid/gid 1000 is the base image's "node" user; numeric so Kubernetes can
 # verify runAsNonRoot without reading /etc/passwd.
 USER 1000:1000
-EXPOSE 8080
+# 8080: ingest, API, UI, health. 9464: /metrics (RELAY_METRICS_PORT), for Prometheus only.
+EXPOSE 8080 9464
 # No HEALTHCHECK: Kubernetes ignores it and uses the chart's probes on
 # /healthz and /readyz; the migrate role listens on no port at all.
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "core/src/bin/relay.ts"]
