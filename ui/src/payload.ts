@@ -3,6 +3,8 @@
  * arrays fold (<details>, so folding needs no script), and a hex dump of the raw bytes.
  * Everything returned as HTML is escaped here, because nunjucks will not touch it.
  */
+import { parseJsonWithin, type JsonParse } from './core.ts'
+
 export const MAX_TREE_NODES = 5000
 export const MAX_HEX_BYTES = 64 * 1024
 
@@ -35,13 +37,15 @@ export function jsonTree(value: unknown): string {
   return walk(value, null, 0)
 }
 
-/** The body parsed as JSON, or undefined when it is not JSON. */
-export function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8')) as unknown
-  } catch {
-    return undefined
-  }
+/** The body parsed as JSON, or why it is shown as text only (not JSON, or nested too deep to walk). */
+export function parseJson(body: Buffer): JsonParse {
+  return parseJsonWithin(body)
+}
+
+/** Pretty-printed JSON for reading, or the text as it is when it is not JSON or too deep. */
+export function prettyIfJson(text: string): string {
+  const r = parseJsonWithin(text)
+  return r.ok ? JSON.stringify(r.value, null, 2) : text
 }
 
 /** `offset  hex bytes  ascii` lines, 16 bytes each, like `xxd`. */

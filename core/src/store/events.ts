@@ -6,6 +6,7 @@ import { row } from '../db/row.ts'
 import { pgErrorCode, type Queryable } from '../db/pool.ts'
 import { Errors } from '../errors.ts'
 import type { EventView } from '../plugin/contract.ts'
+import { parseJsonOrUndefined } from '../util/json-depth.ts'
 
 /** check_violation: raised for a row that fails its partition's bound. */
 const PARTITION_CHECK_FAILED = '23514'
@@ -149,14 +150,8 @@ export async function listEvents(db: Queryable, opts: { sourceId?: string; befor
 
 /** A stored event as plugins and transforms see it: raw bytes, plus the parse when it is JSON. */
 export function toEventView(e: EventRow): EventView {
-  let json: unknown
-  if (!e.content_type || /json/i.test(e.content_type)) {
-    try {
-      json = JSON.parse(e.body.toString('utf8'))
-    } catch {
-      json = undefined
-    }
-  }
+  // Too deep to treat as JSON (util/json-depth.ts): plugins and transforms get the text.
+  const json = !e.content_type || /json/i.test(e.content_type) ? parseJsonOrUndefined(e.body) : undefined
   return {
     id: e.id,
     sourceId: e.source_id,

@@ -3,6 +3,7 @@
  * that was never ingested (the REST "test this script" call, examples and tests).
  */
 import type { EventView, Headers } from '../plugin/contract.ts'
+import { parseJsonOrUndefined } from '../util/json-depth.ts'
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i
 
@@ -35,14 +36,6 @@ export function eventViewFromPayload(pasted: PastedEvent): EventView {
     contentType,
     headers,
     body,
-    json: contentType !== null && JSON_TYPE.test(contentType) ? parseOrUndefined(body) : undefined,
-  }
-}
-
-function parseOrUndefined(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'))
-  } catch {
-    return undefined
+    json: contentType !== null && JSON_TYPE.test(contentType) ? parseJsonOrUndefined(body) : undefined,
   }
 }

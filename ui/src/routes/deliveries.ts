@@ -13,6 +13,7 @@ import {
   listSources,
   withDb,
 } from '../core.ts'
+import { prettyIfJson } from '../payload.ts'
 import { PAGE_SIZE } from '../queries.ts'
 import { page } from '../render.ts'
 import { UI_PREFIX } from '../session.ts'
@@ -23,11 +24,7 @@ type ListQuery = { status?: string; sourceId?: string; subscriptionId?: string; 
 /** Pretty-print a JSON body for reading; anything else is shown as stored. */
 function readable(body: string | null, encoding: string | null): string | null {
   if (body === null || encoding !== 'utf8') return body
-  try {
-    return JSON.stringify(JSON.parse(body), null, 2)
-  } catch {
-    return body
-  }
+  return prettyIfJson(body)
 }
 
 export async function deliveryRoutes(app: FastifyInstance, { services: s }: RouteOptions): Promise<void> {

@@ -5,6 +5,7 @@ import {
   getEvent,
   getSource,
   listSubscriptions,
+  MAX_JSON_DEPTH,
   shownHeaders,
   withDb,
 } from '../core.ts'
@@ -80,7 +81,8 @@ export async function eventRoutes(app: FastifyInstance, { services: s }: RouteOp
       event: e,
       verification: typeof source.verification?.type === 'string' ? source.verification.type : null,
       size: e.body.length,
-      tree: json === undefined ? null : jsonTree(json),
+      tree: json.ok ? jsonTree(json.value) : null,
+      tooDeep: json.ok ? null : json.reason === 'too-deep' ? MAX_JSON_DEPTH : null,
       raw: rawText(e.body),
       hex: hexDump(e.body),
       headers: Object.entries(shownHeaders(e.headers, s.config.eventCredentialHeaders)).sort(([a], [b]) => a.localeCompare(b)),

@@ -17,10 +17,11 @@ import {
   shownHeaders,
   withDb,
   type EventView,
+  parseJsonOrUndefined,
 } from '../core.ts'
 import { monacoWorkers } from '../assets.ts'
 import { diffLines } from '../diff.ts'
-import { parseJson } from '../payload.ts'
+import { prettyIfJson } from '../payload.ts'
 import { recentEvents } from '../queries.ts'
 import { page, partial } from '../render.ts'
 import { UI_PREFIX } from '../session.ts'
@@ -43,11 +44,11 @@ type Services = RouteOptions['services']
 async function testEvent(s: Services, eventId: string | undefined, pasted: string | undefined): Promise<EventView> {
   if (eventId) {
     const e = await withDb(() => getEvent(s.db, eventId))
-    const json = !e.content_type || /json/i.test(e.content_type) ? parseJson(e.body) : undefined
+    const json = !e.content_type || /json/i.test(e.content_type) ? parseJsonOrUndefined(e.body) : undefined
     return { id: e.id, sourceId: e.source_id, sourceSlug: e.source_slug, receivedAt: new Date(e.received_at), contentType: e.content_type, headers: shownHeaders(e.headers, s.config.eventCredentialHeaders), body: e.body, json }
   }
   const text = pasted ?? '{}'
-  const json = parseJson(Buffer.from(text))
+  const json = parseJsonOrUndefined(text)
   return {
     id: newId(),
     sourceId: PLACEHOLDER_SOURCE,
@@ -130,12 +131,4 @@ export async function transformRoutes(app: FastifyInstance, { services: s }: Rou
     const v = await withDb(() => getTransformVersion(s.db, req.params.id))
     return reply.redirect(`${UI_PREFIX}/transforms/${v.transform_id}/diff?to=${v.id}`, 303)
   })
-}
-
-function prettyIfJson(text: string): string {
-  try {
-    return JSON.stringify(JSON.parse(text), null, 2)
-  } catch {
-    return text
-  }
 }
