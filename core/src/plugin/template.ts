@@ -11,7 +11,9 @@
  * untrusted authors should use a transform, which runs in an isolate.
  */
 import nunjucks from 'nunjucks'
+import { parseJsonOrUndefined } from '../util/json-depth.ts'
 import type { DeliveryInput } from './contract.ts'
+import { metered, meteredFilter, meteredRange, TemplateBudgetExceeded } from './template-budget.ts'
 
 /** Distinct template strings kept compiled per environment; beyond this the oldest is dropped. */
 const MAX_COMPILED = 500
@@ -38,20 +40,16 @@ export interface TemplateContext {
     /** Lower-case names. */
     readonly headers: Readonly<Record<string, string>>
   }
-  /** The payload parsed as JSON, or undefined when it is not JSON. */
+  /** The payload parsed as JSON, or undefined when it is not JSON (or nested too deep to walk). */
   readonly payload: unknown
   /** The payload as UTF-8 text. */
   readonly body: string
   readonly delivery: { readonly id: string; readonly webhookId: string; readonly attempt: number }
 }
 
+/** Nested too deep for nunjucks to walk (util/json-depth.ts): the template gets `body` only. */
 function parseJson(contentType: string, body: Buffer): unknown {
-  if (!/json/i.test(contentType)) return undefined
-  try {
-    return JSON.parse(body.toString('utf8'))
-  } catch {
-    return undefined
-  }
+  return /json/i.test(contentType) ? parseJsonOrUndefined(body) : undefined
 }
 
 export function templateContext(input: Pick<DeliveryInput<unknown>, 'event' | 'payload' | 'delivery'>): TemplateContext {
@@ -93,6 +91,10 @@ export function createTemplates(filters: Readonly<Record<string, TemplateFilter>
     // `json`: like the built-in `dump`, but always a valid JSON value (undefined becomes null).
     env.addFilter('json', (value: unknown) => JSON.stringify(value ?? null))
     for (const [name, fn] of Object.entries(filters)) env.addFilter(name, fn)
+    // Every filter, built-in or the plugin's, and range() spend the render's budget (template-budget.ts).
+    const all = (env as unknown as { filters: Record<string, TemplateFilter> }).filters
+    for (const [name, fn] of Object.entries(all)) env.addFilter(name, meteredFilter(fn))
+    env.addGlobal('range', meteredRange)
   }
   const compiled = new Map<string, nunjucks.Template>()
   const compile = (source: string, kind: TemplateKind) => {
@@ -109,10 +111,15 @@ export function createTemplates(filters: Readonly<Record<string, TemplateFilter>
   return {
     render(name, source, context, kind = 'text') {
       try {
-        return compile(source, kind).render(context)
+        return metered(() => compile(source, kind).render(context))
       } catch (err) {
+        if (err instanceof TemplateBudgetExceeded) {
+          throw new TemplateBudgetExceeded(`template ${name} was stopped: ${err.message}; a template must stay small, do heavy work in a transform`, { cause: err })
+        }
         throw new Error(`template ${name}: ${(err as Error).message.replace(/\s+/g, ' ').trim()}`, { cause: err })
       }
     },
   }
 }
+
+export { TEMPLATE_BUDGET, TemplateBudgetExceeded } from './template-budget.ts'

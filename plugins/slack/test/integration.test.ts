@@ -50,3 +50,25 @@ t.test('an archived channel: dead letter with Slack’s reason, subscription dis
   const s = (await relay.api(`/api/v1/subscriptions/${sub.id}`)).body
   t.equal(s.enabled, false)
 })
+
+t.test('a template that loops too long is stopped: dead letter with the reason, the other subscription delivered', async (t) => {
+  const source = (await relay.api('/api/v1/sources', { body: { name: 'loops', slug: 'loops' } })).body
+  const hostile = '{% for a in payload.items %}{% for b in payload.items %}{{ a }}{% endfor %}{% endfor %}'
+  const looping = await relay.api('/api/v1/subscriptions', { body: { sourceId: source.id, action: 'slack', config: { webhookUrl: fake.webhook(), text: hostile } } })
+  t.equal(looping.status, 201)
+  const plain = await relay.api('/api/v1/subscriptions', { body: { sourceId: source.id, action: 'slack', config: { webhookUrl: fake.webhook(), text: '{{ payload.items | length }} items' } } })
+  t.equal(plain.status, 201)
+  const before = fake.messages.length
+  const eventId = await send('loops', { items: Array.from({ length: 3000 }, (_, i) => i) })
+  const deliveries = await eventually(async () => {
+    const ds = (await relay.api(`/api/v1/events/${eventId}`)).body.deliveries as { id: string; subscriptionId: string; status: string }[]
+    return ds.length === 2 && ds.every((d) => d.status === 'dead' || d.status === 'succeeded') ? ds : null
+  }, 'both deliveries to finish')
+  const stopped = deliveries.find((d) => d.subscriptionId === looping.body.id)!
+  t.equal(stopped.status, 'dead')
+  const dl = (await relay.api(`/api/v1/dead-letters/${stopped.id}`)).body
+  t.match(dl, { reason: 'permanent', attemptCount: 1, lastError: /^template text was stopped: it (did more than [\d,]+ steps of work|ran longer than \d+ ms|produced more than [\d,]+ characters); a template must stay small/ })
+  t.equal(deliveries.find((d) => d.subscriptionId === plain.body.id)!.status, 'succeeded')
+  t.equal(fake.messages.length, before + 1, 'only the plain subscription posted')
+  t.equal(fake.messages.at(-1)!.body.text, '3000 items')
+})
