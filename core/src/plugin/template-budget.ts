@@ -138,16 +138,21 @@ runtime.fromIterator = (value) => {
 const suppressValue = runtime.suppressValue
 runtime.suppressValue = (value, autoescape) => {
   const out = suppressValue(value, autoescape)
-  current?.step()
-  current?.text(out, true)
+  if (current !== undefined) {
+    current.step()
+    current.text(out, true)
+  }
   return out
 }
 
 // Every loop iteration sets its variable and loop.*; every {% set %} lands here too.
 const frameSet = runtime.Frame.prototype.set
 runtime.Frame.prototype.set = function (name, value, resolveUp) {
-  current?.step()
-  current?.text(value, false)
+  if (current !== undefined) {
+    current.step()
+    // Loop counters and flags are most of these calls; only strings can grow.
+    if (typeof value === 'string' || value instanceof String) current.text(value, false)
+  }
   frameSet.call(this, name, value, resolveUp)
 }
 
