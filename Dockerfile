@@ -19,6 +19,16 @@ WORKDIR /app
 COPY . .
 RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
+# What the runtime never reads (docs/deployment.md has the sizes): Monaco's ESM and
+# unminified builds (the UI serves min/), isolated-vm's prebuilt addons for other
+# platforms and its sources, type declarations, source maps and docs. Licenses stay.
+RUN platform="$(node -p 'process.platform + "-" + process.arch')" \
+ && rm -rf node_modules/monaco-editor/dev node_modules/monaco-editor/esm node_modules/monaco-editor/min-maps \
+           node_modules/isolated-vm/src node_modules/isolated-vm/vendor node_modules/isolated-vm/native-example \
+           node_modules/isolated-vm/*.tgz node_modules/@types \
+ && find node_modules/isolated-vm/prebuilds -mindepth 1 -maxdepth 1 ! -name "$platform" -exec rm -rf {} + \
+ && find . -path '*/node_modules/*' -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \
+         -o -iname 'readme*' -o -iname 'changelog*' -o -iname 'history.md' \) -delete
 
 FROM node:24.22.3-bookworm-slim AS runtime
 ARG VERSION=0.0.0-dev

@@ -17,15 +17,15 @@ if [[ ! -x "$ACTIONLINT" ]]; then
   rm -rf "$tmp"
 fi
 
-if command -v shellcheck >/dev/null 2>&1; then
-  echo "actionlint $ACTIONLINT_VERSION with $(shellcheck --version | sed -n 's/^version: /shellcheck /p')"
-else
-  echo "actionlint $ACTIONLINT_VERSION (shellcheck not installed: run: blocks are not shell-checked)"
+# ShellCheck lints the workflows' run: blocks (through actionlint) and every script.
+if ! command -v shellcheck >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends shellcheck >/dev/null
 fi
+echo "actionlint $ACTIONLINT_VERSION with $(shellcheck --version | sed -n 's/^version: /shellcheck /p')"
 cd "$ROOT"
 "$ACTIONLINT" -no-color
-shellcheck_scripts=(scripts/check-workflows.sh scripts/check-terraform.sh scripts/ensure-vegeta.sh loadtest/run-all.sh)
-if command -v shellcheck >/dev/null 2>&1; then
-  shellcheck "${shellcheck_scripts[@]}"
-fi
+shopt -s nullglob
+shellcheck_scripts=(scripts/*.sh scripts/*/*.sh loadtest/*.sh .ci/run)
+shellcheck "${shellcheck_scripts[@]}"
+echo "shellcheck: ${#shellcheck_scripts[@]} scripts"
 echo "workflows ok"
