@@ -197,6 +197,14 @@ t.test('no-ingress scenario renders no Ingress and no Prometheus Operator object
   for (const kind of ['Ingress', 'ServiceMonitor', 'PrometheusRule', 'HorizontalPodAutoscaler']) t.notOk(kinds.has(kind), `no ${kind}`)
 })
 
+t.test('a cluster without the Prometheus Operator: the defaults render no CRD-backed kinds', async (t) => {
+  const kinds = new Set(render('default', [], { crds: false }).map((m) => m.kind))
+  for (const kind of ['ServiceMonitor', 'PrometheusRule']) t.notOk(kinds.has(kind), `no ${kind} where its CRD is not served`)
+  t.ok(kinds.has('Deployment') && kinds.has('Service'), 'the rest is rendered')
+  const withCrds = new Set(render('default').map((m) => m.kind))
+  for (const kind of ['ServiceMonitor', 'PrometheusRule']) t.ok(withCrds.has(kind), `${kind} where the CRD is served`)
+})
+
 t.test('dashboards and alert rules are the ones in grafana/, unchanged', async (t) => {
   const manifests = render('default')
   const dashboardFiles = readdirSync(`${REPO_ROOT}grafana/dashboards`).filter((f) => f.endsWith('.json'))

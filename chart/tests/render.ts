@@ -14,6 +14,8 @@ export const NAMESPACE = 'relay'
 // A go-installed helm has no build-time version data and would assume
 // Kubernetes 1.20; render for the oldest version the chart supports instead.
 export const KUBE_VERSION = '1.27.0'
+/** The CRD-backed kinds the chart renders only where the cluster serves them (helm template knows no cluster). */
+export const CRD_API_VERSIONS = ['monitoring.coreos.com/v1/ServiceMonitor', 'monitoring.coreos.com/v1/PrometheusRule', 'keda.sh/v1alpha1/ScaledObject', 'keda.sh/v1alpha1/TriggerAuthentication']
 
 export interface Manifest {
   apiVersion: string
@@ -38,9 +40,10 @@ export function scenarios (): string[] {
     .sort()
 }
 
-/** helm template for one ci scenario, plus optional --set overrides. */
-export function render (scenario: string, sets: string[] = []): Manifest[] {
+/** helm template for one ci scenario, plus optional --set overrides, for a cluster that serves the CRDs (or, with crds: false, one that does not). */
+export function render (scenario: string, sets: string[] = [], { crds = true }: { crds?: boolean } = {}): Manifest[] {
   const args = ['template', RELEASE, CHART_DIR, '--namespace', NAMESPACE, '--kube-version', KUBE_VERSION,
+    ...(crds ? CRD_API_VERSIONS.flatMap((v) => ['--api-versions', v]) : []),
     '-f', `${CHART_DIR}ci/${scenario}-values.yaml`, ...sets.flatMap((s) => ['--set', s])]
   const out = execFileSync(helmBinary(), args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
   return parseAllDocuments(out)
