@@ -60,5 +60,6 @@ USER 1000:1000
 EXPOSE 8080 9464
 # No HEALTHCHECK: Kubernetes ignores it and uses the chart's probes on
 # /healthz and /readyz; the migrate role listens on no port at all.
+# No CMD: the role comes from RELAY_ROLE (default all), as with npm start; an argument
+# (docker run IMAGE worker, the chart's args) takes precedence.
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "core/src/bin/relay.ts"]
-CMD ["all"]

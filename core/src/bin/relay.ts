@@ -2,8 +2,10 @@
 /**
  * Entry point: `relay.ts [all|api|worker|migrate|reseal]` (default: RELAY_ROLE, else all).
  * `reseal` re-seals every stored secret with RELAY_ENCRYPTION_KEY (after a key change).
- * `npm start` runs `all`: API and worker in one process, migrations applied, the
- * database created if missing. SIGTERM/SIGINT shut down gracefully and exit 0.
+ * `npm start` and the image give no argument, so RELAY_ROLE decides, and `all` (API and
+ * worker in one process, migrations applied, the database created if missing) without
+ * it. The role and what chose it are printed at start. SIGTERM/SIGINT shut down
+ * gracefully and exit 0.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -44,6 +46,9 @@ async function main(): Promise<void> {
   }
   const config = loadConfig(env)
   const role = (arg ?? config.role ?? 'all') as Role | 'migrate' | 'reseal'
+  const why = arg ? 'the command line' : config.role ? 'RELAY_ROLE' : 'the default; set RELAY_ROLE to choose'
+  if (arg && config.role && arg !== config.role) console.warn(`RELAY_ROLE=${config.role} is ignored: the command line asks for ${arg}`)
+  console.log(`role: ${role} (from ${why})`)
 
   if (role === 'migrate') {
     const r = await migrate(config.databaseUrl)
@@ -90,7 +95,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'))
 
   const address = await relay.listen()
-  const base = config.publicUrl ?? `http://localhost:${config.port}`
+  // The port actually bound: PORT=0 lets the kernel choose.
+  const base = config.publicUrl ?? `http://localhost:${new URL(address).port}`
   // Print a development token (generated or from the dev file); never one the operator set.
   const token = tokenFromEnv ? '$RELAY_ADMIN_TOKEN' : config.adminToken
   if (role === 'worker') {
@@ -99,15 +105,18 @@ async function main(): Promise<void> {
   }
   console.log(`
 Webhook Relay (${role}) listening on ${address}
+  Admin UI:     ${base}/ui   (sign in with the admin token${config.adminPassword ? ' or RELAY_ADMIN_PASSWORD' : ''})
   Admin API:    ${base}/api/v1   (Authorization: Bearer ${token})
   API docs:     ${base}/api/docs
   Ingest:       ${base}/in/<source-slug>${tokenFromEnv || production ? '' : `\n  (development token and encryption key from ${DEV_SECRETS_FILE})`}
   Metrics:      ${relay.metricsAddress}/metrics   (its own port, RELAY_METRICS_PORT: keep it private)
 
-Try it:
+Try it: a source that records what it receives (mode "record": stored and shown in the
+UI, delivered nowhere until you add a subscription and switch it to "active"):
   curl -s -X POST ${base}/api/v1/sources -H "Authorization: Bearer ${token}" \\
-       -H 'content-type: application/json' -d '{"name":"Demo","slug":"demo","mode":"record"}'
-  curl -s -X POST ${base}/in/demo -H 'content-type: application/json' -d '{"hello":"world"}'
+       -H 'content-type: application/json' -d '{"name":"Try it","slug":"try-it","mode":"record"}'
+  curl -s -X POST ${base}/in/try-it -H 'content-type: application/json' -d '{"hello":"world"}'
+  then open ${base}/ui/sources. The README has a webhook through to a subscriber.
 `)
 }
 

@@ -30,7 +30,7 @@ export const EnvSchema = Type.Object({
   DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://', default: DEFAULT_DATABASE_URL }),
   REDIS_URL: Type.String({ pattern: '^rediss?://', default: DEFAULT_REDIS_URL }),
   PORT: Int(0, 65535, DEFAULT_PORT, 'HTTP port: ingest, REST API, UI and /healthz, /readyz (the worker: health only)'),
-  HOST: Type.String({ default: '0.0.0.0' }),
+  HOST: Type.Optional(Type.String({ description: 'address to listen on; 127.0.0.1 in development (a generated dev token must not be reachable from the network), 0.0.0.0 with NODE_ENV=production' })),
   RELAY_METRICS_PORT: Int(0, 65535, DEFAULT_METRICS_PORT, 'port of the Prometheus /metrics listener, apart from the ingest port so /metrics is never public with it'),
   RELAY_METRICS_HOST: Type.Optional(Type.String({ description: 'address the /metrics listener binds; HOST when unset' })),
   RELAY_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'external base URL, used to print ingest URLs' })),
@@ -180,6 +180,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     return k
   })
 
+  // Loopback unless deployed: a development relay prints its admin token.
+  const host = env.HOST ?? (production ? '0.0.0.0' : '127.0.0.1')
   const egressAllow = splitList(env.RELAY_EGRESS_ALLOW)
   for (const cidr of egressAllow) {
     if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr)) throw new ConfigError(`RELAY_EGRESS_ALLOW: "${cidr}" is not a CIDR such as 127.0.0.0/8`)
@@ -198,8 +200,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     port: env.PORT,
-    host: env.HOST,
-    metrics: { port: env.RELAY_METRICS_PORT, host: env.RELAY_METRICS_HOST ?? env.HOST },
+    host,
+    metrics: { port: env.RELAY_METRICS_PORT, host: env.RELAY_METRICS_HOST ?? host },
     publicUrl: env.RELAY_PUBLIC_URL?.replace(/\/$/, ''),
     adminToken,
     adminPassword: env.RELAY_ADMIN_PASSWORD,
