@@ -31,3 +31,4 @@ export { attemptView, bodyView, deliveryView, sourceView, subscriptionView } fro
 export { SourceCreate } from '../../core/src/api/schemas.ts'
 export { MAX_JSON_DEPTH, parseJsonOrUndefined, parseJsonWithin, type JsonParse } from '../../core/src/util/json-depth.ts'
 export { shownHeaders } from '../../core/src/secrets/credential-headers.ts'
+export { refusedDestinations } from '../../core/src/egress/destination-check.ts'

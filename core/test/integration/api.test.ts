@@ -86,6 +86,19 @@ t.test('subscriptions: config validated against the plugin schema; signing secre
   t.equal(list.body.items.length, 1)
   const off = await relay.api(`/api/v1/subscriptions/${created.body.id}`, { method: 'PATCH', body: { enabled: false } })
   t.equal(off.body.enabled, false)
+  t.same(created.body.warnings, [], 'a receiver the guard lets through: no warnings')
+})
+
+t.test('subscriptions: a URL the SSRF guard will refuse is saved with a warning naming RELAY_EGRESS_ALLOW', async (t) => {
+  const source = (await relay.api('/api/v1/sources', { body: { name: 'Warned', slug: 'warned' } })).body
+  const created = await relay.api('/api/v1/subscriptions', { body: { sourceId: source.id, action: 'http-relay', config: { url: 'http://169.254.169.254/latest' } } })
+  t.equal(created.status, 201, 'saved all the same')
+  t.equal(created.body.warnings.length, 1)
+  t.match(created.body.warnings[0], /^config\.url: 169\.254\.169\.254 is 169\.254\.169\.254, a private, loopback, link-local or reserved address.*RELAY_EGRESS_ALLOW/)
+  const patched = await relay.api(`/api/v1/subscriptions/${created.body.id}`, { method: 'PATCH', body: { config: { url: 'http://10.0.0.7:8080/' } } })
+  t.match(patched.body.warnings, [/^config\.url: 10\.0\.0\.7:8080 is 10\.0\.0\.7/])
+  const fixed = await relay.api(`/api/v1/subscriptions/${created.body.id}`, { method: 'PATCH', body: { config: { url: `${sub.url}/ok` } } })
+  t.same(fixed.body.warnings, [])
 })
 
 t.test('events: paging newest first', async (t) => {

@@ -10,6 +10,7 @@ import {
   rotateSigningSecret,
 } from '../../store/subscriptions.ts'
 import { getSource } from '../../store/sources.ts'
+import { refusedDestinations } from '../../egress/destination-check.ts'
 import { IdParams, RotateBody, SubscriptionCreate, SubscriptionUpdate } from '../schemas.ts'
 import type { Services } from '../services.ts'
 import { subscriptionView } from '../views.ts'
@@ -22,7 +23,7 @@ export async function subscriptionRoutes(app: FastifyInstance, s: Services): Pro
 
   app.post<{ Body: Static<typeof SubscriptionCreate> }>(
     '/subscriptions',
-    { schema: { tags, body: SubscriptionCreate, summary: 'Create a subscription; the response carries its signing secret, shown only this once' } },
+    { schema: { tags, body: SubscriptionCreate, summary: 'Create a subscription; the response carries its signing secret, shown only this once, and warnings (a config URL that deliveries will be refused to)' } },
     async (req, reply) => {
       const b = req.body
       const config = s.plugins.prepareConfig(b.action, b.config)
@@ -37,7 +38,9 @@ export async function subscriptionRoutes(app: FastifyInstance, s: Services): Pro
           description: b.description ?? null,
         }),
       )
-      return reply.code(201).send({ ...view(row), signingSecret })
+      // Saved all the same: the guard's refusal may be what the operator wants until RELAY_EGRESS_ALLOW is set.
+      const warnings = await refusedDestinations(b.config, s.config.egressAllow)
+      return reply.code(201).send({ ...view(row), signingSecret, warnings })
     },
   )
 
@@ -62,7 +65,8 @@ export async function subscriptionRoutes(app: FastifyInstance, s: Services): Pro
         transformVersionId: b.transformVersionId === undefined ? cur.transform_version_id : b.transformVersionId,
         description: b.description === undefined ? cur.description : b.description,
       })
-      return view(r)
+      const warnings = b.config === undefined ? [] : await refusedDestinations(b.config, s.config.egressAllow)
+      return { ...view(r), warnings }
     },
   )
 
