@@ -61,6 +61,8 @@ export interface Keys {
   readonly uiSession: string
   /** The index of admin UI sessions. */
   readonly uiSessions: string
+  /** Prefix of values a UI page shows once after a redirect (ui/src/shown-once.ts). */
+  readonly uiShownOnce: string
 }
 
 export function keys(prefix = ''): Keys {
@@ -80,5 +82,6 @@ export function keys(prefix = ''): Keys {
     signInLimit: `${p}signin:`,
     uiSession: `${p}ui:session:`,
     uiSessions: `${p}ui:sessions`,
+    uiShownOnce: `${p}ui:once:`,
   }
 }

@@ -1,7 +1,9 @@
 /**
  * Subscriptions: the action is picked from the installed plugins and its config form is
- * drawn from the plugin's schema; errors come back next to the field. The signing secret
- * is shown once, on the page that answers the create or rotate request.
+ * drawn from the plugin's schema; errors come back next to the field. Creating and
+ * rotating answer with a redirect (a reload cannot create another subscription); the
+ * signing secret crosses it in shown-once.ts and is shown on the page after it, once.
+ * A config URL that deliveries will be refused to (the SSRF guard) is warned about.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { TSchema } from 'typebox'
@@ -12,6 +14,7 @@ import {
   getTransformVersion,
   listTransforms,
   MASK,
+  refusedDestinations,
   rotateSigningSecret,
   withDb,
   type SubscriptionRow,
@@ -20,6 +23,7 @@ import { pausedDeliveries } from '../queries.ts'
 import { page, partial } from '../render.ts'
 import { describeFields, readForm, validate, type FieldErrors } from '../schema-form.ts'
 import { UI_PREFIX } from '../session.ts'
+import { shownOnce } from '../shown-once.ts'
 import { field, uuidParam, type RouteOptions } from './context.ts'
 
 const DESCRIPTION_MAX = 1000
@@ -55,7 +59,19 @@ function readConfig(s: Services, action: string, body: unknown, previous?: Recor
   }
 }
 
+/** What the page after a create or rotate shows, once. */
+interface SecretShown {
+  readonly signingSecret: string
+  readonly warnings: readonly string[]
+  readonly created: boolean
+}
+
 export async function subscriptionRoutes(app: FastifyInstance, { services: s }: RouteOptions): Promise<void> {
+  const once = shownOnce(s.redis, s.keys.uiShownOnce)
+  const showSecret = async (req: FastifyRequest, reply: FastifyReply, subscriptionId: string, shown: SecretShown) => {
+    const token = await once.keep(req.uiSession!.hash, shown)
+    return reply.redirect(`${UI_PREFIX}/subscriptions/${subscriptionId}/secret?once=${token}`, 303)
+  }
   const actions = () => s.plugins.list().map((p) => ({ name: p.name, title: p.title }))
   /** Latest version of each script, plus the version a subscription pins if it is older. */
   const transforms = async (pinned?: string | null) => {
@@ -92,14 +108,22 @@ export async function subscriptionRoutes(app: FastifyInstance, { services: s }: 
       return newForm(req, reply, source.id, { action, fields: configFields(s, action, values, errors, false), formError: errors[''], description, enabled, transformVersionId }, 422)
     }
     const { row, signingSecret } = await withDb(() => createSubscription(s.db, s.box, { sourceId: source.id, action, config, enabled, transformVersionId, description }))
+    return showSecret(req, reply, row.id, { signingSecret, warnings: await refusedDestinations(values, s.config.egressAllow), created: true })
+  })
+
+  app.get<{ Params: { id: string }; Querystring: { once?: string } }>('/subscriptions/:id/secret', async (req, reply) => {
+    const sub = await withDb(() => getSubscription(s.db, req.params.id))
+    const source = await withDb(() => getSource(s.db, sub.source_id))
+    const shown = await once.take<SecretShown>(req.uiSession!.hash, req.query.once ?? '')
     reply.header('cache-control', 'no-store')
-    return page(req, reply, 'subscription-secret.njk', { nav: 'sources', source, subscription: row, signingSecret, created: true }, 201)
+    return page(req, reply, 'subscription-secret.njk', { nav: 'sources', source, subscription: sub, ...shown, gone: shown === null, graceHours: ROTATION_GRACE_SECONDS / 3600 })
   })
 
   const editPage = async (req: FastifyRequest, reply: FastifyReply, sub: SubscriptionRow, ctx: Record<string, unknown> = {}, status = 200) => {
     const source = await withDb(() => getSource(s.db, sub.source_id))
     const masked = s.plugins.maskConfig(sub.action, sub.config)
     return page(req, reply, 'subscription.njk', {
+      warnings: await refusedDestinations(masked, s.config.egressAllow),
       nav: 'sources',
       source,
       subscription: sub,
@@ -137,8 +161,6 @@ export async function subscriptionRoutes(app: FastifyInstance, { services: s }: 
 
   app.post<{ Params: { id: string } }>('/subscriptions/:id/rotate', async (req, reply) => {
     const { row, signingSecret } = await withDb(() => rotateSigningSecret(s.db, s.box, req.params.id, ROTATION_GRACE_SECONDS))
-    const source = await withDb(() => getSource(s.db, row.source_id))
-    reply.header('cache-control', 'no-store')
-    return page(req, reply, 'subscription-secret.njk', { nav: 'sources', source, subscription: row, signingSecret, created: false, graceHours: ROTATION_GRACE_SECONDS / 3600 })
+    return showSecret(req, reply, row.id, { signingSecret, warnings: [], created: false })
   })
 }
