@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { migrate } from '../../core/src/db/migrate.ts'
-import { adminApi, dropRelayState, firstLine, freePort, waitReady } from '../../core/src/testing/relay-process.ts'
+import { adminApi, dropRelayState, firstLine, listeningAddress, waitReady } from '../../core/src/testing/relay-process.ts'
 import type { EndpointBehaviour } from '../subscriber.ts'
 
 export const PG_HOST = process.env.LOADTEST_DATABASE_HOST ?? 'postgres://postgres@127.0.0.1:5432'
@@ -80,17 +80,13 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
       LOG_LEVEL: 'warn',
       ...opts.env,
     }
-    const apiPort = await freePort()
-    const api = start([RELAY_BIN, 'api'], { ...relayEnv, PORT: String(apiPort) })
+    // PORT=0: each process takes the port the kernel gives it and prints it.
+    const api = start([RELAY_BIN, 'api'], { ...relayEnv, PORT: '0' }, 'pipe')
     const workers: ChildProcess[] = []
-    const workerPorts: number[] = []
-    for (let i = 0; i < opts.workers; i++) {
-      const port = await freePort()
-      workerPorts.push(port)
-      workers.push(start([RELAY_BIN, 'worker'], { ...relayEnv, PORT: String(port) }))
-    }
-    const base = `http://127.0.0.1:${apiPort}`
-    await Promise.all([waitReady(base, READY_TIMEOUT_MS), ...workerPorts.map((p) => waitReady(`http://127.0.0.1:${p}`, READY_TIMEOUT_MS))])
+    for (let i = 0; i < opts.workers; i++) workers.push(start([RELAY_BIN, 'worker'], { ...relayEnv, PORT: '0' }, 'pipe'))
+    const urls = await Promise.all([api, ...workers].map((c) => listeningAddress(c, READY_TIMEOUT_MS)))
+    await Promise.all(urls.map((url) => waitReady(url, READY_TIMEOUT_MS)))
+    const base = urls[0]!
     const admin = adminApi(base, token)
     const post = (path: string, body: unknown): Promise<{ id: string }> => admin('POST', path, body)
     return { base, databaseUrl, token, apiPid: api.pid!, workerPids: workers.map((w) => w.pid!), subscriber, post, stop }

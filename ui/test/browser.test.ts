@@ -9,8 +9,9 @@ import { join } from 'node:path'
 import t from 'tap'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { createTestEnv, eventually, startSubscriber } from '../../core/src/testing/index.ts'
+import { requireTool } from '../../core/src/testing/external-tool.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const CHROMIUM = process.env.CHROMIUM_PATH ?? requireTool({ name: 'chromium', also: ['/usr/bin/chromium'], install: 'scripts/ensure-chromium.sh' })
 const SHOTS = process.env.SCREENSHOT_DIR ?? '/tmp/ui-screenshots'
 const PASSWORD = 'correct horse battery staple'
 mkdirSync(SHOTS, { recursive: true })
@@ -115,9 +116,30 @@ t.test('an http-relay subscription from the generated form, inline error first',
   await page.click('button:has-text("Create subscription")')
   const secret = await page.inputValue('#signing-secret')
   t.match(secret, /^whsec_/, 'the signing secret is shown once')
+  t.match(page.url(), /\/ui\/subscriptions\/[0-9a-f-]+\/secret\?once=/, 'after a redirect (POST-redirect-GET)')
   await shot('06-signing-secret')
+  const before = (await env.query('SELECT 1 FROM subscriptions')).length
+  await page.reload()
+  t.equal((await env.query('SELECT 1 FROM subscriptions')).length, before, 'reloading the page creates no second subscription')
+  t.notOk((await page.content()).includes(secret), 'and does not show the secret again')
+  t.match(await page.locator('main').textContent(), /was shown once/)
   await page.click('text=Continue to the subscription')
   t.notOk((await page.content()).includes(secret), 'and not on the subscription page')
+})
+
+t.test('a receiver the SSRF guard refuses is warned about when the subscription is saved', async (t) => {
+  await page.goto(ui(`/sources/${sourceId}/subscriptions/new`))
+  await page.selectOption('#f-action', 'http-relay')
+  await page.fill('[name="config.url"]', 'http://10.20.30.40:8080/hook')
+  await page.click('button:has-text("Create subscription")')
+  const warning = await page.getByRole('alert').first().textContent()
+  t.match(warning, /config\.url: 10\.20\.30\.40:8080 is 10\.20\.30\.40, a private, loopback, link-local or reserved address/)
+  t.match(warning, /RELAY_EGRESS_ALLOW/)
+  await shot('06b-egress-warning')
+  await page.click('text=Continue to the subscription')
+  t.match(await page.getByRole('alert').first().textContent(), /RELAY_EGRESS_ALLOW/, 'and on the subscription page while the URL stays')
+  const id = /subscriptions\/([0-9a-f-]+)/.exec(page.url())![1]!
+  await env.query('DELETE FROM subscriptions WHERE id = $1', [id])
 })
 
 t.test('a delivery succeeds and its detail shows the attempt', async (t) => {
@@ -157,6 +179,16 @@ t.test('write a script in Monaco, test it against a recorded event, save version
   await page.click('#run-test')
   await page.locator('#test-result [data-line]').waitFor()
   t.match(await page.locator('#test-result [data-line]').textContent(), /line 2/)
+
+  // A script that returns null: the result says Skipped, and it is visible (not styled
+  // away by a class shared with the skip link).
+  await setCode('function transform(event) {\n  return null\n}\n')
+  await page.click('#run-test')
+  const skipped = page.locator('#test-result .result')
+  await skipped.getByText('would not be delivered').waitFor()
+  t.ok(await skipped.getByText('Skipped', { exact: true }).isVisible(), 'the Skipped result is visible')
+  const box = await skipped.boundingBox()
+  t.ok(box !== null && box.x >= 0 && box.width > 100, 'and on the page, not moved off it')
 
   await page.fill('#f-name', 'shape')
   await setCode('function transform(event) {\n  return event.body\n}\n')

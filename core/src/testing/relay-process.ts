@@ -30,6 +30,35 @@ export function firstLine(child: ChildProcess): Promise<string> {
   })
 }
 
+/**
+ * The address a relay child started with PORT=0 listens on, from the line its entry point
+ * prints ("listening on http://…" for api and all, "health on http://…" for a worker):
+ * the kernel picks the port, so no other process can take it between choosing and binding.
+ */
+export function listeningAddress(child: ChildProcess, timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = ''
+    let found = false
+    const timer = setTimeout(() => reject(new Error(`${child.spawnargs.join(' ')} did not say where it listens within ${timeoutMs} ms`)), timeoutMs)
+    // Read stdout to the end, kept or not: a pipe nobody reads stops the child when it fills.
+    child.stdout!.on('data', (c: Buffer) => {
+      if (found) return
+      buf += c.toString()
+      const m = /(?:listening on|health on) (http:\/\/[\w.:[\]-]+)/.exec(buf)
+      if (m) {
+        found = true
+        buf = ''
+        clearTimeout(timer)
+        resolve(m[1]!)
+      }
+    })
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${child.spawnargs.join(' ')} exited ${code} before listening`))
+    })
+  })
+}
+
 export async function waitReady(url: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {

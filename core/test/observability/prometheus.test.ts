@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { createTestEnv, eventually, startSubscriber } from '../../src/testing/index.ts'
 import { freePort } from '../../src/testing/relay-process.ts'
+import { requireTool } from '../../src/testing/external-tool.ts'
 
 interface Query { id: string; where: string; resolved: string; expectData: 'traffic' | 'failures' | 'dead' | 'rejections' | 'never' }
 interface PromAnswer { status: 'success' | 'error'; error?: string; data?: { result: unknown[] } }
@@ -19,6 +20,7 @@ const SCRAPE = '1s'
 /** Job label the dashboards expect for an api or all-in-one process (grafana/src/config.ts). */
 const JOB = 'webhook-relay-api'
 
+const PROMETHEUS = requireTool({ name: 'prometheus', also: ['/usr/bin/prometheus'], install: 'scripts/ensure-prometheus.sh' })
 const env = await createTestEnv('prometheus')
 t.teardown(() => env.close())
 const relay = await env.start('all')
@@ -42,7 +44,7 @@ scrape_configs:
     static_configs:
       - targets: ['${new URL(relay.metricsUrl).host}']
 `)
-const server: ChildProcess = spawn('prometheus', [
+const server: ChildProcess = spawn(PROMETHEUS, [
   `--config.file=${join(dir, 'prometheus.yml')}`,
   `--storage.tsdb.path=${join(dir, 'data')}`,
   `--web.listen-address=127.0.0.1:${port}`,
