@@ -7,9 +7,8 @@
  * it. The role and what chose it are printed at start. SIGTERM/SIGINT shut down
  * gracefully and exit 0.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { resolve } from 'node:path'
-import { ConfigError, loadConfig, type Role } from '../config/config.ts'
+import { ConfigError, DEFAULT_DATABASE_URL, loadConfig, type Role } from '../config/config.ts'
+import { DEV_SECRETS_FILE, loadDevSecrets, saveDevSecrets } from '../config/dev-secrets.ts'
 import { migrate } from '../db/migrate.ts'
 import { createDb } from '../db/pool.ts'
 import { EncryptionKeyMismatch } from '../secrets/key-check.ts'
@@ -21,8 +20,6 @@ import { startRelay } from '../relay.ts'
 import { startTelemetry, type TelemetryHandle } from '../telemetry/sdk.ts'
 
 const ROLES = ['all', 'api', 'worker', 'migrate', 'reseal'] as const
-/** Generated development secrets are kept here so stored secrets stay readable across restarts. */
-const DEV_SECRETS_FILE = resolve(process.cwd(), '.relay-dev-secrets.json')
 
 let telemetry: TelemetryHandle | null = null
 
@@ -39,8 +36,8 @@ async function main(): Promise<void> {
   const env = { ...process.env }
   const production = env.NODE_ENV === 'production'
   const tokenFromEnv = !!env.RELAY_ADMIN_TOKEN
-  if (!production && existsSync(DEV_SECRETS_FILE)) {
-    const saved = JSON.parse(readFileSync(DEV_SECRETS_FILE, 'utf8')) as Record<string, string>
+  const saved = production ? undefined : loadDevSecrets(env.DATABASE_URL || DEFAULT_DATABASE_URL)
+  if (saved) {
     env.RELAY_ADMIN_TOKEN ||= saved.RELAY_ADMIN_TOKEN
     env.RELAY_ENCRYPTION_KEY ||= saved.RELAY_ENCRYPTION_KEY
   }
@@ -71,9 +68,10 @@ async function main(): Promise<void> {
   }
 
   if (config.generated.adminToken || config.generated.encryptionKey) {
-    writeFileSync(DEV_SECRETS_FILE, JSON.stringify({ RELAY_ADMIN_TOKEN: config.adminToken, RELAY_ENCRYPTION_KEY: config.encryptionKey.toString('base64') }, null, 2), { mode: 0o600 })
+    saveDevSecrets(config.databaseUrl, { RELAY_ADMIN_TOKEN: config.adminToken, RELAY_ENCRYPTION_KEY: config.encryptionKey.toString('base64') })
     console.log(`\nDevelopment mode: RELAY_ADMIN_TOKEN and/or RELAY_ENCRYPTION_KEY were not set, so they were generated`)
-    console.log(`and saved to ${DEV_SECRETS_FILE} (reused on the next start). Set both in production (NODE_ENV=production requires them).`)
+    console.log(`and saved to ${DEV_SECRETS_FILE} for this database (reused on the next start, from any directory).`)
+    console.log(`Set both in production (NODE_ENV=production requires them).`)
   }
 
   const relay = await startRelay({ config, role })

@@ -36,7 +36,7 @@ export async function checkEncryptionKey(db: Db, box: SecretBox): Promise<KeyChe
   if (stored) {
     throw new EncryptionKeyMismatch(
       `RELAY_ENCRYPTION_KEY does not match this database: its secrets are sealed with key ${stored}, the key given has id ${box.keyId}. ` +
-        'Start with the key this database was set up with (in development: the .relay-dev-secrets.json of the directory the relay was first started from, or RELAY_ENCRYPTION_KEY). ' +
+        'Start with the key this database was set up with (in development: the one kept for this database in ~/.config/webhook-relay/dev-secrets.json, or RELAY_ENCRYPTION_KEY). ' +
         'To change keys, set the new one as RELAY_ENCRYPTION_KEY, the old one in RELAY_ENCRYPTION_KEY_PREVIOUS, and run `npm run reseal`.',
     )
   }
