@@ -42,6 +42,12 @@ export interface Payload {
   readonly headers: Headers
   /** Target URL override from a transform (http-relay only). */
   readonly url?: string
+  /**
+   * True when the subscription's transform produced this payload. A message plugin then
+   * sends what the transform returned (see transformedMessage), rather than rendering its
+   * own presets over it.
+   */
+  readonly transformed?: boolean
 }
 
 export interface DeliveryInput<C> {

@@ -1,4 +1,5 @@
 export * from './contract.ts'
 export * from './http-outcome.ts'
 export * from './redact.ts'
+export * from './transformed.ts'
 export { EGRESS_REFUSED } from '../egress/errors.ts'

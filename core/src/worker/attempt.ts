@@ -46,7 +46,7 @@ export async function attempt(d: AttemptDeps, c: Claim, event: EventRow | undefi
     if (sub.transform_version_id) {
       const t = await transform(d, sub.transform_version_id, view)
       if ('outcome' in t) return { outcome: t, subscription: sub }
-      payload = t.payload
+      payload = { ...t.payload, transformed: true }
     }
 
     const signal = AbortSignal.any([AbortSignal.timeout(c.timeout_ms), shutdown])

@@ -2,7 +2,7 @@
  * Builds the Discord execute-webhook body for one delivery. Throws on a template that
  * does not render or renders what Discord would refuse; the plugin fails permanently.
  */
-import type { DeliveryInput } from '@webhook-relay/core/plugin'
+import { transformedMessage, type DeliveryInput } from '@webhook-relay/core/plugin'
 import { DEFAULT_PRESET, type DiscordConfig } from './config.ts'
 import { presetFor } from './presets.ts'
 import { render, templateContext } from './template.ts'
@@ -20,6 +20,16 @@ export interface DiscordMessage {
 
 export function buildMessage(input: Pick<DeliveryInput<DiscordConfig>, 'event' | 'payload' | 'delivery' | 'config'>): DiscordMessage {
   const { config } = input
+  // A transform's output is the message, unless templates are set to render it.
+  const fromTransform = config.content || config.embeds ? undefined : transformedMessage(input.payload, 'Discord message ({"content": …, "embeds": […]})')
+  if (fromTransform) {
+    if (!fromTransform.ok) throw new Error(fromTransform.reason)
+    const m = fromTransform.message
+    if ((typeof m.content !== 'string' || m.content === '') && !(Array.isArray(m.embeds) && m.embeds.length)) throw new Error('the transform\'s Discord message needs "content" or "embeds"')
+    if (Array.isArray(m.embeds) && m.embeds.length > MAX_EMBEDS) throw new Error(`the transform's Discord message has ${m.embeds.length} embeds; Discord takes at most ${MAX_EMBEDS}`)
+    // Mentions stay as the subscription allows, whatever the transform says.
+    return { ...m, allowed_mentions: { parse: [...(config.allowedMentions ?? [])] } } as DiscordMessage
+  }
   const context = templateContext(input)
   const preset = presetFor(config.preset ?? DEFAULT_PRESET, context.event.headers)
   let embeds: unknown[] | undefined

@@ -4,7 +4,7 @@
  * applies. Throws on a template that does not render or renders something Slack would
  * refuse; the plugin turns that into a permanent failure.
  */
-import type { DeliveryInput } from '@webhook-relay/core/plugin'
+import { transformedMessage, type DeliveryInput } from '@webhook-relay/core/plugin'
 import { DEFAULT_PRESET, type SlackConfig } from './config.ts'
 import { presetFor } from './presets.ts'
 import { render, templateContext } from './template.ts'
@@ -20,6 +20,9 @@ export interface SlackMessage {
 
 export function buildMessage(input: Pick<DeliveryInput<SlackConfig>, 'event' | 'payload' | 'delivery' | 'config'>): SlackMessage {
   const { config } = input
+  // A transform's output is the message, unless templates are set to render it.
+  const fromTransform = config.text || config.blocks ? undefined : transformedMessage(input.payload, 'Slack message ({"text": …, "blocks": […]})')
+  if (fromTransform) return slackMessage(fromTransform)
   const context = templateContext(input)
   const preset = presetFor(config.preset ?? DEFAULT_PRESET, context.event.headers)
   let text = render(config.text ? 'text' : `${preset.name} text`, config.text ?? preset.text, context).trim()
@@ -41,4 +44,13 @@ export function buildMessage(input: Pick<DeliveryInput<SlackConfig>, 'event' | '
   if (!Array.isArray(blocks)) throw new Error('blocks template must render a JSON array of blocks (or {"blocks": [...]})')
   if (blocks.length > MAX_BLOCKS) throw new Error(`blocks template rendered ${blocks.length} blocks; Slack takes at most ${MAX_BLOCKS}`)
   return blocks.length ? { text, blocks } : { text }
+}
+
+function slackMessage(t: NonNullable<ReturnType<typeof transformedMessage>>): SlackMessage {
+  if (!t.ok) throw new Error(t.reason)
+  const { text, blocks } = t.message
+  if (typeof text !== 'string' || text.trim() === '') throw new Error('the transform\'s Slack message needs a non-empty "text" (Slack shows it in notifications)')
+  if (blocks !== undefined && !Array.isArray(blocks)) throw new Error('the transform\'s Slack message has "blocks" that is not an array')
+  if (Array.isArray(blocks) && blocks.length > MAX_BLOCKS) throw new Error(`the transform's Slack message has ${blocks.length} blocks; Slack takes at most ${MAX_BLOCKS}`)
+  return { ...t.message, text: text.slice(0, MAX_TEXT_CHARS) } as SlackMessage
 }

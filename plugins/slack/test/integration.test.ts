@@ -1,6 +1,7 @@
 // Slack through a real relay: a GitHub push reaches the channel; the webhook URL is
 // masked by the API and in the delivery log; an archived channel dead-letters the
 // delivery with Slack's reason and disables the subscription.
+import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { createTestEnv, eventually } from '@webhook-relay/core/testing'
 import { startFakeSlack } from './slack-api.ts'
@@ -71,4 +72,35 @@ t.test('a template that loops too long is stopped: dead letter with the reason, 
   t.equal(deliveries.find((d) => d.subscriptionId === plain.body.id)!.status, 'succeeded')
   t.equal(fake.messages.length, before + 1, 'only the plain subscription posted')
   t.equal(fake.messages.at(-1)!.body.text, '3000 items')
+})
+
+t.test('the shipped GitHub-push-to-Slack transform: its output is the message Slack gets', async (t) => {
+  const code = readFileSync(new URL('../../../examples/transforms/github-push-to-slack.js', import.meta.url), 'utf8')
+  const push = readFileSync(new URL('../../../examples/transforms/test/fixtures/github-push.json', import.meta.url), 'utf8')
+  const script = await relay.api('/api/v1/transforms', { body: { name: 'github-push-to-slack', code } })
+  t.equal(script.status, 201)
+  const source = (await relay.api('/api/v1/sources', { body: { name: 'gh-push', slug: 'gh-push' } })).body
+  const s = await relay.api('/api/v1/subscriptions', { body: { sourceId: source.id, action: 'slack', config: { webhookUrl: fake.webhook() }, transformVersionId: script.body.versionId } })
+  t.equal(s.status, 201)
+  const preview = await relay.api('/api/v1/transforms/test', { body: { code, payload: { body: JSON.parse(push), headers: { 'x-github-event': 'push' } } } })
+  const before = fake.messages.length
+  await send('gh-push', JSON.parse(push), { 'x-github-event': 'push' })
+  await eventually(() => fake.messages.length === before + 1, 'the message to reach Slack')
+  const got = fake.messages.at(-1)!.body
+  t.same(got, JSON.parse(preview.body.output.body), 'exactly what the transform returned, not the GitHub preset')
+  t.equal(got.text, 'octocat pushed 2 commits to main in acme/webhook-relay')
+  t.equal(got.blocks.length, 3)
+})
+
+t.test('a transform whose output is not a Slack message: dead letter saying so', async (t) => {
+  const script = await relay.api('/api/v1/transforms', { body: { name: 'not-a-message', code: 'function transform(e) { return { hello: 1 } }' } })
+  const source = (await relay.api('/api/v1/sources', { body: { name: 'bad-shape', slug: 'bad-shape' } })).body
+  await relay.api('/api/v1/subscriptions', { body: { sourceId: source.id, action: 'slack', config: { webhookUrl: fake.webhook() }, transformVersionId: script.body.versionId } })
+  const eventId = await send('bad-shape', { x: 1 })
+  const d = await eventually(async () => {
+    const x = (await relay.api(`/api/v1/events/${eventId}`)).body.deliveries[0]
+    return x?.status === 'dead' ? x : null
+  }, 'the delivery to go dead')
+  const dl = (await relay.api(`/api/v1/dead-letters/${d.id}`)).body
+  t.match(dl, { reason: 'permanent', lastError: /the transform's Slack message needs a non-empty "text"/ })
 })
