@@ -71,6 +71,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
         security: [{ bearer: [] }],
       },
+      // The admin UI's pages and forms are not API: leave them out of the document.
+      transform: ({ schema, url }) => ({ schema: url.startsWith('/ui') ? { ...schema, hide: true } : schema, url }),
     })
     await app.register(swaggerUi, { routePrefix: '/api/docs' })
     await app.register(

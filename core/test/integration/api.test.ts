@@ -27,6 +27,7 @@ t.test('OpenAPI lists the public routes', async (t) => {
   for (const p of ['/api/v1/sources', '/api/v1/subscriptions', '/api/v1/events/{id}', '/api/v1/deliveries/{id}', '/api/v1/plugins', '/api/v1/transforms']) {
     t.ok(doc.paths[p], p)
   }
+  t.same(Object.keys(doc.paths).filter((p) => p.startsWith('/ui')), [], 'no admin UI route in the API document')
 })
 
 t.test('sources: create, get, list, update, delete; bad input is 400 naming the field', async (t) => {

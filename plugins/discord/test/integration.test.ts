@@ -54,5 +54,5 @@ t.test('the shipped Stripe-payment-to-Discord transform: its output is the messa
   await eventually(() => fake.posts.length === before + 1, 'the post to reach Discord')
   const got = fake.posts.at(-1)!.body
   t.same(got, { ...JSON.parse(preview.body.output.body), allowed_mentions: { parse: [] } }, 'the transform\'s message, with the subscription\'s mention policy')
-  t.match(got.embeds[0].title, /^Payment (received|succeeded)/)
+  t.match((got.embeds as { title: string }[])[0]!.title, /^Payment (received|succeeded)/)
 })

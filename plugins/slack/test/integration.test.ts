@@ -89,7 +89,7 @@ t.test('the shipped GitHub-push-to-Slack transform: its output is the message Sl
   const got = fake.messages.at(-1)!.body
   t.same(got, JSON.parse(preview.body.output.body), 'exactly what the transform returned, not the GitHub preset')
   t.equal(got.text, 'octocat pushed 2 commits to main in acme/webhook-relay')
-  t.equal(got.blocks.length, 3)
+  t.equal((got.blocks as unknown[]).length, 3)
 })
 
 t.test('a transform whose output is not a Slack message: dead letter saying so', async (t) => {
