@@ -31,7 +31,7 @@ export function jsonTree(value: unknown): string {
     if (entries.length === 0) return `<div class="j-line">${label}${open}${close}</div>`
     if (budget <= 0) return `<div class="j-line">${label}${open} … ${close} <span class="muted">(too large to show; see raw)</span></div>`
     const inner = entries.map(([k, x]) => walk(x, k, depth + 1)).join('')
-    const count = `<span class="muted">${entries.length} ${isArray ? 'items' : 'keys'}</span>`
+    const count = `<span class="muted">${entries.length} ${isArray ? (entries.length === 1 ? 'item' : 'items') : entries.length === 1 ? 'key' : 'keys'}</span>`
     return `<details class="j-node"${depth < 3 ? ' open' : ''}><summary>${label}${open} ${count}</summary><div class="j-children">${inner}</div><div class="j-line">${close}</div></details>`
   }
   return walk(value, null, 0)

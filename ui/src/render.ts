@@ -19,7 +19,12 @@ const iso = (ms: unknown) => (typeof ms === 'number' ? new Date(ms).toISOString(
 
 env.addFilter('iso', iso)
 /** 2025-01-31 12:34:56 UTC: unambiguous on any screen; the title attribute keeps the ISO. */
-env.addFilter('when', (ms: unknown) => (typeof ms === 'number' ? iso(ms).replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : '—'))
+// Milliseconds, or an ISO 8601 string (as stored in JSON columns such as signing_secrets).
+const millis = (t: unknown): number | null => (typeof t === 'number' ? t : typeof t === 'string' && !Number.isNaN(Date.parse(t)) ? Date.parse(t) : null)
+env.addFilter('when', (t: unknown) => {
+  const ms = millis(t)
+  return ms === null ? '—' : iso(ms).replace('T', ' ').replace(/\.\d+Z$/, ' UTC')
+})
 env.addFilter('ago', (ms: unknown, now: unknown = Date.now()) => {
   if (typeof ms !== 'number') return '—'
   const s = Math.round(((now as number) - ms) / 1000)

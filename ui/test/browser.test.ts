@@ -21,7 +21,8 @@ t.teardown(() => env.close())
 const relay = await env.start('all', { RELAY_ADMIN_PASSWORD: PASSWORD })
 // /dead answers 400 (a permanent failure) until the test flips it, to make a dead letter.
 let deadPathOk = false
-const sub = await startSubscriber((req) => (req.path === '/dead' && !deadPathOk ? { status: 400, body: 'rejected' } : { status: 200, body: '{"ok":true}' }))
+// /down always answers 503 (retried until the schedule is used up).
+const sub = await startSubscriber((req) => (req.path === '/down' ? { status: 503, body: 'down' } : req.path === '/dead' && !deadPathOk ? { status: 400, body: 'rejected' } : { status: 200, body: '{"ok":true}' }))
 t.teardown(() => sub.close())
 
 const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
@@ -154,6 +155,38 @@ t.test('a delivery succeeds and its detail shows the attempt', async (t) => {
   t.match(await page.locator('details.attempt summary').first().textContent(), /HTTP 200/)
   t.match(await page.locator('details.attempt').first().textContent(), /webhook-signature/, 'request headers are listed')
   await shot('07-delivery')
+  await page.goto(ui('/deliveries'))
+  t.ok(await page.getByRole('columnheader', { name: 'Subscription' }).isVisible(), 'the list has a Subscription column')
+  t.ok(await page.locator('tbody a', { hasText: 'CI bot' }).first().isVisible(), 'naming the subscription (its description), linked')
+})
+
+t.test('an exhausted delivery: its last attempt says the retries were used up; a retry continues the numbering', async (t) => {
+  await page.goto(ui(`/sources/${sourceId}/subscriptions/new`))
+  await page.fill('[name="config.url"]', `${sub.url}/down`)
+  await page.click('button:has-text("Create subscription")')
+  await page.inputValue('#signing-secret')
+  await page.click('text=Continue to the subscription')
+  t.match(await page.locator('table').filter({ hasText: 'never (current)' }).textContent(), /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/, 'signing secrets with a readable time')
+  const subscriptionId = /subscriptions\/([0-9a-f-]+)/.exec(page.url())![1]!
+  t.equal((await send('github', { action: 'labeled' })).status, 202)
+  // The test relay retries at 200 ms and 400 ms: three attempts, then dead (exhausted).
+  const [d] = await eventually(async () => {
+    const rows = await env.query<{ id: string }>("SELECT id FROM deliveries WHERE subscription_id = $1 AND status = 'dead'", [subscriptionId])
+    return rows.length ? rows : null
+  }, 'the delivery to be exhausted')
+  await page.goto(ui(`/deliveries/${d!.id}`))
+  const badges = await page.locator('details.attempt summary .badge').allTextContents()
+  t.same(badges, ['failed, retries used up', 'failed, retried', 'failed, retried'], 'newest first; the last one was not retried')
+  await page.goto(ui('/dead-letters'))
+  t.match(await page.locator('tbody').textContent(), new RegExp(`http-relay → 127\\.0\\.0\\.1:${new URL(sub.url).port}`), 'the dead-letter list says where it was going')
+  await page.goto(ui(`/deliveries/${d!.id}`))
+  await page.click('button:has-text("Retry now")')
+  await eventually(async () => (await env.query("SELECT 1 FROM delivery_attempts WHERE delivery_id = $1", [d!.id])).length >= 4, 'a fourth attempt')
+  await page.goto(ui(`/deliveries/${d!.id}`))
+  const numbers = await page.locator('details.attempt summary strong').allTextContents()
+  t.same([...numbers].reverse().slice(0, 4), ['#1', '#2', '#3', '#4'], 'numbered through the whole history, not restarted by the retry')
+  t.match(await page.locator('dl').first().textContent(), /since it was last retried/)
+  await env.query('DELETE FROM subscriptions WHERE id = $1', [subscriptionId])
 })
 
 t.test('write a script in Monaco, test it against a recorded event, save versions, diff', async (t) => {
@@ -169,7 +202,7 @@ t.test('write a script in Monaco, test it against a recorded event, save version
   await page.click('#run-test')
   const out = page.locator('#test-output')
   await out.waitFor()
-  t.match(await out.textContent(), /"kind": "(closed|opened)"/, 'output of the script')
+  t.match(await out.textContent(), /"kind": "(closed|opened|labeled)"/, 'output of the script')
   t.match(await page.locator('#test-result .logs').textContent(), /\[log\] seen github/, 'captured console lines')
   await shot('08-script-test')
 

@@ -9,6 +9,7 @@ import { deadLetters, PAGE_SIZE } from '../queries.ts'
 import { page } from '../render.ts'
 import { UI_PREFIX } from '../session.ts'
 import { field, fields, uuidParam, type RouteOptions } from './context.ts'
+import { destinations } from '../destinations.ts'
 
 const REASONS = ['exhausted', 'permanent'] as const
 /** One click replays at most a page; larger batches belong to the API. */
@@ -26,9 +27,10 @@ export async function deadLetterRoutes(app: FastifyInstance, { services: s }: Ro
     const params = new URLSearchParams(Object.entries({ sourceId: filter.sourceId, reason: filter.reason }).filter(([, v]) => v) as [string, string][])
     if (rows.length === PAGE_SIZE) params.set('before', rows.at(-1)!.delivery_id)
     const n = Number(q.n ?? 0)
+    const to = await destinations(s, rows.map((r) => r.subscription_id))
     return page(req, reply, 'dead-letters.njk', {
       nav: 'dead-letters',
-      rows,
+      rows: rows.map((r) => ({ ...r, destination: to.get(r.subscription_id) })),
       sources,
       reasons: REASONS,
       query: filter,

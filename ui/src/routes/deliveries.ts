@@ -13,6 +13,7 @@ import {
   listSources,
   withDb,
 } from '../core.ts'
+import { destinations } from '../destinations.ts'
 import { prettyIfJson } from '../payload.ts'
 import { PAGE_SIZE } from '../queries.ts'
 import { page } from '../render.ts'
@@ -25,6 +26,19 @@ type ListQuery = { status?: string; sourceId?: string; subscriptionId?: string; 
 function readable(body: string | null, encoding: string | null): string | null {
   if (body === null || encoding !== 'utf8') return body
   return prettyIfJson(body)
+}
+
+/**
+ * What an attempt's badge says. The stored outcome is the plugin's verdict ("retry"),
+ * but the last attempt of a delivery that went dead was not retried: say what happened.
+ */
+function attemptLabel(outcome: string, deliveryStatus: string | null, deadReason: string | null): string {
+  if (outcome === 'ok') return 'succeeded'
+  if (outcome === 'skip') return 'skipped'
+  if (outcome === 'fail') return 'failed'
+  if (deliveryStatus === 'dead') return deadReason === 'exhausted' ? 'failed, retries used up' : 'failed'
+  if (deliveryStatus === 'discarded') return 'failed, discarded'
+  return deliveryStatus === null || deliveryStatus === 'retrying' || deliveryStatus === 'paused' ? 'failed, retried' : 'failed'
 }
 
 export async function deliveryRoutes(app: FastifyInstance, { services: s }: RouteOptions): Promise<void> {
@@ -40,9 +54,10 @@ export async function deliveryRoutes(app: FastifyInstance, { services: s }: Rout
     const params = new URLSearchParams(Object.entries({ ...filter, before: undefined }).filter(([, v]) => v) as [string, string][])
     if (rows.length === PAGE_SIZE) params.set('before', rows.at(-1)!.id)
     const sourceNames = new Map(sources.map((x) => [x.id, x.name]))
+    const to = await destinations(s, rows.map((r) => r.subscription_id))
     return page(req, reply, 'deliveries.njk', {
       nav: 'deliveries',
-      rows: rows.map((r) => ({ ...r, sourceName: sourceNames.get(r.source_id) ?? '' })),
+      rows: rows.map((r) => ({ ...r, sourceName: sourceNames.get(r.source_id) ?? '', destination: to.get(r.subscription_id) })),
       sources,
       statuses: DELIVERY_STATUSES,
       query: filter,
@@ -59,16 +74,21 @@ export async function deliveryRoutes(app: FastifyInstance, { services: s }: Rout
       delivery: d,
       subscription: sub,
       source,
-      // Newest first: the latest attempt is what a person usually came to see.
-      attempts: attempts.map((a) => {
+      // Numbered by their place in the whole history (a retry of a dead delivery starts its
+      // attempt count, and so the schedule, over; the history does not), newest first.
+      attempts: attempts.map((a, i) => {
         const v = attemptView(a)
+        const last = i === attempts.length - 1
         return {
           ...v,
+          number: i + 1,
+          label: attemptLabel(v.status, last ? d.status : null, d.dead_reason),
           startedAtMs: a.started_at,
           requestBody: v.request ? readable(v.request.body, v.request.bodyEncoding) : null,
           responseBody: v.response ? readable(v.response.body, v.response.bodyEncoding) : null,
         }
       }).reverse(),
+      totalAttempts: attempts.length,
       retryable: RETRYABLE_NOW.includes(d.status as DeliveryStatus),
       flash: req.query.replayed ? 'Replay queued: a new delivery of the stored event.' : req.query.retried ? 'Retry queued.' : null,
     })

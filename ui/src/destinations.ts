@@ -1,0 +1,34 @@
+/**
+ * What a delivery list shows in its Subscription column: where the deliveries go. The
+ * subscription's description when it has one, else its action and, when the plugin does
+ * not treat it as a secret, the host of its `url` (http-relay); Slack or Discord webhook
+ * URLs are secrets and stay out of lists.
+ */
+import { getSubscription, MASK, withDb } from './core.ts'
+import type { RouteOptions } from './routes/context.ts'
+
+export interface Destination {
+  readonly id: string
+  readonly label: string
+}
+
+/** The destinations of the subscriptions a page lists, read once each. */
+export async function destinations(s: RouteOptions['services'], subscriptionIds: readonly string[]): Promise<Map<string, Destination>> {
+  const ids = [...new Set(subscriptionIds)]
+  const subs = await withDb(() => Promise.all(ids.map((id) => getSubscription(s.db, id).catch(() => null))))
+  const out = new Map<string, Destination>()
+  for (const sub of subs) {
+    if (!sub) continue
+    const config = s.plugins.maskConfig(sub.action, sub.config) as Record<string, unknown>
+    let host = ''
+    if (typeof config.url === 'string' && config.url !== MASK) {
+      try {
+        host = new URL(config.url).host
+      } catch {
+        // stored before validation tightened: shown without a host
+      }
+    }
+    out.set(sub.id, { id: sub.id, label: sub.description || (host ? `${sub.action} → ${host}` : sub.action) })
+  }
+  return out
+}
