@@ -5,7 +5,7 @@
  */
 import { sql } from 'slonik'
 import Type, { type Static } from 'typebox'
-import { FAILING, row, Status, statusIn, statusIs, type Services } from './core.ts'
+import { FAILING, HELD, row, Status, statusIn, statusIs, type Services } from './core.ts'
 
 const STATUS = sql.fragment`status`
 const D_STATUS = sql.fragment`d.status`
@@ -184,4 +184,25 @@ const Paused = row(Type.Object({ n: Type.Integer() }))
 /** How many deliveries of a subscription wait, paused, for it to be enabled (the deliveries_paused index). */
 export async function pausedDeliveries(db: Db, subscriptionId: string): Promise<number> {
   return db.oneFirst(sql.type(Paused)`SELECT count(*)::int AS n FROM deliveries WHERE subscription_id = ${subscriptionId} AND ${statusIs(STATUS, Status.paused)}`)
+}
+
+const Doomed = row(Type.Object({ subscriptions: Type.Integer(), events: Type.Integer(), deliveries: Type.Integer(), unfinished: Type.Integer(), dead_letters: Type.Integer() }))
+export type Doomed = Static<typeof Doomed>
+
+/**
+ * What deleting a subscription, or a source, takes with it: said on the confirmation
+ * page before anything goes. Counts every row, so on a large source it reads for a
+ * moment; it runs only when someone asks to delete.
+ */
+export async function whatGoesWith(db: Db, target: { subscriptionId: string } | { sourceId: string }): Promise<Doomed> {
+  const subs = 'subscriptionId' in target
+    ? sql.fragment`SELECT ${target.subscriptionId}::uuid AS id`
+    : sql.fragment`SELECT id FROM subscriptions WHERE source_id = ${target.sourceId}`
+  const events = 'sourceId' in target ? sql.fragment`(SELECT count(*) FROM events WHERE source_id = ${target.sourceId})::int` : sql.fragment`0`
+  return db.one(sql.type(Doomed)`WITH s AS (${subs})
+    SELECT ${'sourceId' in target ? sql.fragment`(SELECT count(*) FROM s)::int` : sql.fragment`1`} AS subscriptions,
+      ${events} AS events,
+      (SELECT count(*) FROM deliveries WHERE subscription_id IN (SELECT id FROM s))::int AS deliveries,
+      (SELECT count(*) FROM deliveries WHERE subscription_id IN (SELECT id FROM s) AND ${statusIn(STATUS, HELD)})::int AS unfinished,
+      (SELECT count(*) FROM dead_letters dl JOIN deliveries d ON d.id = dl.delivery_id WHERE d.subscription_id IN (SELECT id FROM s))::int AS dead_letters`)
 }

@@ -129,8 +129,8 @@ t.test('an http-relay subscription from the generated form, inline error first',
 })
 
 t.test('a receiver the SSRF guard refuses is warned about when the subscription is saved', async (t) => {
+  // http-relay is the default action (choosing it again would redraw the fields under the typing).
   await page.goto(ui(`/sources/${sourceId}/subscriptions/new`))
-  await page.selectOption('#f-action', 'http-relay')
   await page.fill('[name="config.url"]', 'http://10.20.30.40:8080/hook')
   await page.click('button:has-text("Create subscription")')
   const warning = await page.getByRole('alert').first().textContent()
@@ -186,7 +186,34 @@ t.test('an exhausted delivery: its last attempt says the retries were used up; a
   const numbers = await page.locator('details.attempt summary strong').allTextContents()
   t.same([...numbers].reverse().slice(0, 4), ['#1', '#2', '#3', '#4'], 'numbered through the whole history, not restarted by the retry')
   t.match(await page.locator('dl').first().textContent(), /since it was last retried/)
-  await env.query('DELETE FROM subscriptions WHERE id = $1', [subscriptionId])
+
+  // Deleting it says first what goes with it.
+  await page.goto(ui(`/subscriptions/${subscriptionId}`))
+  await page.click('text=Delete subscription…')
+  t.match(await page.locator('main').textContent(), /1 delivery with every attempt/, 'the confirmation counts what goes')
+  t.match(await page.locator('main').textContent(), /The source and its events stay/)
+  await shot('13-delete-subscription')
+  await page.click('button:has-text("Delete subscription")')
+  await page.waitForURL(/\/ui\/sources\/[0-9a-f-]+\?deleted=subscription$/)
+  t.match(await page.getByRole('status').first().textContent(), /Subscription deleted/)
+  t.equal((await env.query('SELECT 1 FROM subscriptions WHERE id = $1', [subscriptionId])).length, 0)
+  t.equal((await env.query('SELECT 1 FROM deliveries WHERE subscription_id = $1', [subscriptionId])).length, 0, 'with its deliveries')
+})
+
+t.test('a source is deleted after a confirmation that counts its events; its ingest URL then answers 404', async (t) => {
+  await page.goto(ui('/sources/new'))
+  await page.fill('[name="source.name"]', 'Throwaway')
+  await page.fill('[name="source.slug"]', 'throwaway')
+  await page.click('button:has-text("Create source")')
+  await page.waitForURL(/\?created=1$/)
+  for (let i = 0; i < 2; i++) t.equal((await send('throwaway', { n: i })).status, 202)
+  await page.click('text=Delete source…')
+  t.match(await page.locator('main').textContent(), /2 stored events/)
+  t.match(await page.locator('main').textContent(), /senders get 404/)
+  await page.click('button:has-text("Delete source")')
+  await page.waitForURL(/\/ui\/sources\?deleted=Throwaway$/)
+  t.match(await page.getByRole('status').first().textContent(), /Source Throwaway deleted/)
+  t.equal((await send('throwaway', { n: 3 })).status, 404, 'the ingest URL is gone')
 })
 
 t.test('write a script in Monaco, test it against a recorded event, save versions, diff', async (t) => {

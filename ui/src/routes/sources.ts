@@ -116,12 +116,12 @@ export async function sourceRoutes(app: FastifyInstance, { services: s }: RouteO
   const showForm = (req: FastifyRequest, reply: FastifyReply, template: string, ctx: Record<string, unknown>, status = 200) =>
     page(req, reply, template, { nav: 'sources', publicUrl: s.publicUrl, ...ctx }, status)
 
-  app.get('/sources', async (req, reply) => {
+  app.get<{ Querystring: { deleted?: string } }>('/sources', async (req, reply) => {
     const [sources, subs] = await withDb(() => Promise.all([listSources(s.db), listSubscriptions(s.db)]))
     const counts = new Map<string, number>()
     for (const sub of subs) counts.set(sub.source_id, (counts.get(sub.source_id) ?? 0) + 1)
     const items = sources.map((r) => ({ ...sourceView(r, s.publicUrl), subscriptions: counts.get(r.id) ?? 0 }))
-    return showForm(req, reply, 'sources.njk', { items })
+    return showForm(req, reply, 'sources.njk', { items, deleted: req.query.deleted?.slice(0, 200) })
   })
 
   app.get('/sources/new', async (req, reply) => {
@@ -148,7 +148,7 @@ export async function sourceRoutes(app: FastifyInstance, { services: s }: RouteO
     }
   })
 
-  app.get<{ Params: { id: string }; Querystring: { created?: string } }>('/sources/:id', async (req, reply) => {
+  app.get<{ Params: { id: string }; Querystring: { created?: string; deleted?: string } }>('/sources/:id', async (req, reply) => {
     const r = await withDb(() => getSource(s.db, req.params.id))
     const subs = await withDb(() => listSubscriptions(s.db, r.id))
     return showForm(req, reply, 'source.njk', {
@@ -156,6 +156,7 @@ export async function sourceRoutes(app: FastifyInstance, { services: s }: RouteO
       view: sourceView(r, s.publicUrl),
       subscriptions: subs.map((x) => ({ ...x, config: s.plugins.maskConfig(x.action, x.config) })),
       created: req.query.created === '1',
+      deleted: req.query.deleted === 'subscription',
     })
   })
 
