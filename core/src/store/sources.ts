@@ -1,5 +1,5 @@
 /** Data access for sources. Verification secrets are sealed at rest. */
-import { deleteDeliveriesWhere } from './delivery-rows.ts'
+import { deleteDeliveriesWhere, lockDeliveriesWhere } from './delivery-rows.ts'
 import { sql } from 'slonik'
 import Type, { type Static } from 'typebox'
 import { row } from '../db/row.ts'
@@ -87,10 +87,14 @@ export async function listSources(db: Queryable): Promise<readonly SourceRow[]> 
 
 /** Deletes a source with its events, subscriptions and their deliveries (cascades), attempts and dead letters (here: sql/0015). */
 export async function deleteSource(db: Queryable, id: string): Promise<void> {
-  const r = await db.query(sql.unsafe`
-    WITH ${deleteDeliveriesWhere(sql.fragment`subscription_id IN (SELECT s.id FROM subscriptions s WHERE s.source_id = ${id})`)},
-      keys AS (DELETE FROM event_idempotency WHERE source_id = ${id})
-    DELETE FROM sources WHERE id = ${id}`)
+  const ofSource = sql.fragment`subscription_id IN (SELECT s.id FROM subscriptions s WHERE s.source_id = ${id})`
+  const r = await db.transaction(async (tx) => {
+    await lockDeliveriesWhere(tx, ofSource)
+    return tx.query(sql.unsafe`
+      WITH ${deleteDeliveriesWhere(ofSource)},
+        keys AS (DELETE FROM event_idempotency WHERE source_id = ${id})
+      DELETE FROM sources WHERE id = ${id}`)
+  })
   if (r.rowCount === 0) throw new Errors.SOURCE_NOT_FOUND(id)
 }
 

@@ -3,7 +3,7 @@
  * they get here; signing secrets are sealed here. A rotation puts the new secret first
  * and keeps the old one until its expiry, so receivers see both signatures meanwhile.
  */
-import { deleteDeliveriesWhere } from './delivery-rows.ts'
+import { deleteDeliveriesWhere, lockDeliveriesWhere } from './delivery-rows.ts'
 import { sql } from 'slonik'
 import Type, { type Static } from 'typebox'
 import { row } from '../db/row.ts'
@@ -94,9 +94,12 @@ export async function listSubscriptions(db: Queryable, sourceId?: string): Promi
  * letters (here: no foreign keys between the partitioned tables, sql/0015).
  */
 export async function deleteSubscription(db: Queryable, id: string): Promise<void> {
-  const r = await db.query(sql.unsafe`
-    WITH ${deleteDeliveriesWhere(sql.fragment`subscription_id = ${id}`)}
-    DELETE FROM subscriptions WHERE id = ${id}`)
+  const r = await db.transaction(async (tx) => {
+    await lockDeliveriesWhere(tx, sql.fragment`subscription_id = ${id}`)
+    return tx.query(sql.unsafe`
+      WITH ${deleteDeliveriesWhere(sql.fragment`subscription_id = ${id}`)}
+      DELETE FROM subscriptions WHERE id = ${id}`)
+  })
   if (r.rowCount === 0) throw new Errors.SUBSCRIPTION_NOT_FOUND(id)
 }
 
