@@ -28,6 +28,7 @@ import { authRoutes, signInPage } from './routes/auth.ts'
 import { overviewRoutes } from './routes/overview.ts'
 import { sourceRoutes } from './routes/sources.ts'
 import { deletionRoutes } from './routes/deletions.ts'
+import { testEventRoutes } from './routes/test-event.ts'
 import { eventRoutes } from './routes/events.ts'
 import { subscriptionRoutes } from './routes/subscriptions.ts'
 import { transformRoutes } from './routes/transforms.ts'
@@ -108,7 +109,7 @@ async function uiPlugin(app: FastifyInstance, opts: UiOptions): Promise<void> {
   await app.register(fastifyStatic, { root: HTMX_DIR, prefix: '/static/htmx/', decorateReply: false, index: false })
   await app.register(fastifyStatic, { root: MONACO_VS_DIR, prefix: '/static/monaco/vs/', decorateReply: false, index: false })
 
-  for (const routes of [authRoutes, overviewRoutes, sourceRoutes, eventRoutes, subscriptionRoutes, transformRoutes, deliveryRoutes, deadLetterRoutes, pluginRoutes, deletionRoutes]) {
+  for (const routes of [authRoutes, overviewRoutes, sourceRoutes, eventRoutes, subscriptionRoutes, transformRoutes, deliveryRoutes, deadLetterRoutes, pluginRoutes, deletionRoutes, testEventRoutes]) {
     await app.register(routes, { services: s, sessions, signInLimiter: limiter })
   }
 }

@@ -78,6 +78,7 @@ export async function overview(s: Services, now = Date.now()) {
 
 const LogRow = Type.Object({
   id: Type.String(),
+  source_id: Type.String(),
   received_at: Type.Number(),
   content_type: Type.Union([Type.Null(), Type.String()]),
   idempotency_key: Type.Union([Type.Null(), Type.String()]),
@@ -93,7 +94,8 @@ const LOG_ROW = row(LogRow)
 export const EVENT_STATUSES = ['recorded', 'pending', 'done', 'failing'] as const
 
 export interface EventFilter {
-  sourceId: string
+  /** One source's log; absent: every source's events (the Events page). */
+  sourceId?: string
   before?: string
   after?: string
   status?: string
@@ -106,34 +108,42 @@ export interface EventFilter {
 export const SEARCH_WINDOW = 10_000
 
 /**
- * Newest first by (received_at, id), the events_source_received index. A text search
- * cannot use an index (bodies are raw bytes), so it scans at most SEARCH_WINDOW rows:
- * a page stays fast on any table size, and the time filters reach further back.
+ * Newest first. One source's log is ordered by (received_at, id), the
+ * events_source_received index; the log of every source by id, the primary key, which
+ * is a UUIDv7 of the receive time: the same order, and an index every partition has, so
+ * a page costs the same on any table size. A text search (body bytes, headers,
+ * idempotency key, id) cannot use an index, so it scans at most SEARCH_WINDOW rows:
+ * a page stays fast, and the time filters reach further back.
  */
 export async function eventLog(db: Db, f: EventFilter, limit = PAGE_SIZE): Promise<readonly LogRow[]> {
+  const one = f.sourceId !== undefined
+  const older = (id: string) => (one ? sql.fragment`(e.received_at, e.id) < (SELECT received_at, id FROM events WHERE id = ${id})` : sql.fragment`e.id < ${id}`)
+  const newer = (id: string) => (one ? sql.fragment`(e.received_at, e.id) > (SELECT received_at, id FROM events WHERE id = ${id})` : sql.fragment`e.id > ${id}`)
   const conds = [
-    sql.fragment`e.source_id = ${f.sourceId}`,
-    f.before ? sql.fragment`(e.received_at, e.id) < (SELECT received_at, id FROM events WHERE id = ${f.before})` : null,
-    f.after ? sql.fragment`(e.received_at, e.id) > (SELECT received_at, id FROM events WHERE id = ${f.after})` : null,
+    one ? sql.fragment`e.source_id = ${f.sourceId!}` : null,
+    f.before ? older(f.before) : null,
+    f.after ? newer(f.after) : null,
     f.status === 'failing'
       ? sql.fragment`EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND ${statusIn(D_STATUS, FAILING)})`
       : f.status
         ? sql.fragment`e.fanout_status = ${f.status}`
         : null,
-    f.since !== undefined ? sql.fragment`e.received_at >= to_timestamp(${f.since / 1000})` : null,
-    f.until !== undefined ? sql.fragment`e.received_at < to_timestamp(${f.until / 1000})` : null,
+    f.since !== undefined ? (one ? sql.fragment`e.received_at >= to_timestamp(${f.since / 1000})` : sql.fragment`e.id >= ${uuidV7Floor(f.since)}::uuid`) : null,
+    f.until !== undefined ? (one ? sql.fragment`e.received_at < to_timestamp(${f.until / 1000})` : sql.fragment`e.id < ${uuidV7Floor(f.until)}::uuid`) : null,
   ].filter((c) => c !== null)
+  const where = conds.length ? sql.fragment`WHERE ${sql.join(conds, sql.fragment` AND `)}` : sql.fragment``
+  const order = one ? sql.fragment`e.received_at DESC, e.id DESC` : sql.fragment`e.id DESC`
   const window = f.q
-    ? sql.fragment`(SELECT * FROM events e WHERE ${sql.join(conds, sql.fragment` AND `)} ORDER BY e.received_at DESC, e.id DESC LIMIT ${SEARCH_WINDOW}) e
-        WHERE (position(convert_to(${f.q}, 'UTF8') in e.body) > 0 OR e.idempotency_key = ${f.q} OR e.id::text = ${f.q})`
-    : sql.fragment`events e WHERE ${sql.join(conds, sql.fragment` AND `)}`
+    ? sql.fragment`(SELECT * FROM events e ${where} ORDER BY ${order} LIMIT ${SEARCH_WINDOW}) e
+        WHERE (position(convert_to(${f.q}, 'UTF8') in e.body) > 0 OR position(${f.q} in e.headers::text) > 0 OR e.idempotency_key = ${f.q} OR e.id::text = ${f.q})`
+    : sql.fragment`events e ${where}`
   return db.any(sql.type(LOG_ROW)`
-    SELECT e.id, e.received_at, e.content_type, e.idempotency_key, e.fanout_status, octet_length(e.body)::int AS size,
+    SELECT e.id, e.source_id, e.received_at, e.content_type, e.idempotency_key, e.fanout_status, octet_length(e.body)::int AS size,
       substring(e.body from 1 for 160) AS head,
       (SELECT count(*) FROM deliveries d WHERE d.event_id = e.id AND ${statusIs(D_STATUS, Status.succeeded)})::int AS delivered,
       (SELECT count(*) FROM deliveries d WHERE d.event_id = e.id AND ${statusIn(D_STATUS, FAILING)})::int AS failing
     FROM ${window}
-    ORDER BY e.received_at DESC, e.id DESC LIMIT ${limit}`)
+    ORDER BY ${order} LIMIT ${limit}`)
 }
 
 const DeadLetter = Type.Object({

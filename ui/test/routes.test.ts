@@ -11,7 +11,7 @@ const relay = await env.start('api')
 const SEEDED_EVENTS = 100_000
 const PAGE_BUDGET_MS = 100
 
-const PAGES = ['/ui/', '/ui/sources', '/ui/sources/new', '/ui/deliveries', '/ui/dead-letters', '/ui/transforms', '/ui/transforms/new', '/ui/plugins', '/ui/overview/stats']
+const PAGES = ['/ui/', '/ui/events', '/ui/sources', '/ui/sources/new', '/ui/deliveries', '/ui/dead-letters', '/ui/transforms', '/ui/transforms/new', '/ui/plugins', '/ui/overview/stats']
 
 t.test('without a session: pages redirect to sign-in, forms get 401, htmx gets HX-Redirect', async (t) => {
   const anon = new UiClient(relay.url)
@@ -141,7 +141,17 @@ t.test(`pages render in under ${PAGE_BUDGET_MS} ms with ${SEEDED_EVENTS} events`
   const deep = await timed(`/ui/sources/${src!.id}/events?before=${before}`)
   const overview = await timed('/ui/')
   const search = await timed(`/ui/sources/${src!.id}/events?q=%22n%22%3A99999`)
-  for (const [name, r] of Object.entries({ first, deep, overview, search })) {
+  // Every source's events (the Events page): ordered by the primary key, paged the same way.
+  const all = await timed('/ui/events')
+  t.match(all.res.text, /<th>Source<\/th>/)
+  const allBefore = /events\?before=([0-9a-f-]+)/.exec(all.res.text)![1]!
+  const allDeep = await timed(`/ui/events?before=${allBefore}`)
+  // Previews are HTML-escaped: {"n":99950} is {&quot;n&quot;:99950} in the page.
+  t.ok(allDeep.res.text.includes('&quot;n&quot;:99950}'), 'the second page continues where the first ended')
+  const allSearch = await timed('/ui/events?q=%22n%22%3A99990')
+  t.ok(allSearch.res.text.includes('&quot;n&quot;:99990}'), 'text search across sources')
+  t.notOk(allSearch.res.text.includes('&quot;n&quot;:99991}'))
+  for (const [name, r] of Object.entries({ first, deep, overview, search, all, allDeep, allSearch })) {
     t.ok(r.ms < PAGE_BUDGET_MS, `${name}: ${r.ms.toFixed(1)} ms`)
   }
   t.comment(`event log ${first.ms.toFixed(1)} ms, next page ${deep.ms.toFixed(1)} ms, overview ${overview.ms.toFixed(1)} ms, text search ${search.ms.toFixed(1)} ms`)

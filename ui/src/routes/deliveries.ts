@@ -65,7 +65,7 @@ export async function deliveryRoutes(app: FastifyInstance, { services: s }: Rout
     })
   })
 
-  app.get<{ Params: { id: string }; Querystring: { replayed?: string; retried?: string } }>('/deliveries/:id', async (req, reply) => {
+  app.get<{ Params: { id: string }; Querystring: { replayed?: string; retried?: string; test?: string } }>('/deliveries/:id', async (req, reply) => {
     const d = await withDb(() => getDelivery(s.db, req.params.id))
     const [attempts, sub] = await withDb(() => Promise.all([listAttempts(s.db, d.id), getSubscription(s.db, d.subscription_id)]))
     const source = await withDb(() => getSource(s.db, d.source_id))
@@ -90,7 +90,7 @@ export async function deliveryRoutes(app: FastifyInstance, { services: s }: Rout
       }).reverse(),
       totalAttempts: attempts.length,
       retryable: RETRYABLE_NOW.includes(d.status as DeliveryStatus),
-      flash: req.query.replayed ? 'Replay queued: a new delivery of the stored event.' : req.query.retried ? 'Retry queued.' : null,
+      flash: req.query.test ? 'Test event sent: this delivery is its only one (the event is stored in record mode, marked x-relay-test: true).' : req.query.replayed ? 'Replay queued: a new delivery of the stored event.' : req.query.retried ? 'Retry queued.' : null,
     })
   })
 

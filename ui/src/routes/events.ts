@@ -4,6 +4,7 @@ import {
   deliveriesOfEvent,
   getEvent,
   getSource,
+  listSources,
   listSubscriptions,
   MAX_JSON_DEPTH,
   shownHeaders,
@@ -56,6 +57,35 @@ export async function eventRoutes(app: FastifyInstance, { services: s }: RouteOp
       olderUrl: rows.length === PAGE_SIZE ? `${UI_PREFIX}/sources/${source.id}/events?${params}` : null,
       // Live tail only on the unfiltered first page, where new events belong at the top.
       tail: !filtered && !filter.before ? { after: rows[0]?.id ?? '', seconds: TAIL_SECONDS } : null,
+    })
+  })
+
+  // Every source's events: the same filters and search, plus the source.
+  app.get<{ Querystring: LogQuery & { sourceId?: string } }>('/events', async (req, reply) => {
+    const q = req.query
+    const sourceId = uuidParam(q.sourceId)
+    const filter: EventFilter = {
+      sourceId,
+      before: uuidParam(q.before),
+      status: (EVENT_STATUSES as readonly string[]).includes(q.status ?? '') ? q.status : undefined,
+      q: q.q?.trim() || undefined,
+      since: time(q.since),
+      until: time(q.until),
+    }
+    const [rows, sources] = await withDb(() => Promise.all([eventLog(s.db, filter), listSources(s.db)]))
+    const names = new Map(sources.map((x) => [x.id, x.name]))
+    const params = new URLSearchParams(Object.entries({ sourceId, status: q.status, q: q.q, since: q.since, until: q.until }).filter(([, v]) => v) as [string, string][])
+    if (rows.length === PAGE_SIZE) params.set('before', rows.at(-1)!.id)
+    return page(req, reply, 'events.njk', {
+      nav: 'events',
+      source: null,
+      sources,
+      rows: rows.map((r) => ({ ...r, preview: preview(r), sourceName: names.get(r.source_id) ?? '' })),
+      query: q,
+      searchWindow: SEARCH_WINDOW,
+      statuses: EVENT_STATUSES,
+      olderUrl: rows.length === PAGE_SIZE ? `${UI_PREFIX}/events?${params}` : null,
+      tail: null,
     })
   })
 

@@ -24,6 +24,7 @@ import { page, partial } from '../render.ts'
 import { describeFields, readForm, validate, type FieldErrors } from '../schema-form.ts'
 import { UI_PREFIX } from '../session.ts'
 import { shownOnce } from '../shown-once.ts'
+import { sampleTestBody } from './test-event.ts'
 import { field, uuidParam, type RouteOptions } from './context.ts'
 
 const DESCRIPTION_MAX = 1000
@@ -124,6 +125,7 @@ export async function subscriptionRoutes(app: FastifyInstance, { services: s }: 
     const masked = s.plugins.maskConfig(sub.action, sub.config)
     return page(req, reply, 'subscription.njk', {
       warnings: await refusedDestinations(masked, s.config.egressAllow),
+      testBody: sampleTestBody(sub.id),
       nav: 'sources',
       source,
       subscription: sub,
