@@ -72,6 +72,13 @@ function resolveFrom(spec: string, dir: string): string {
  * up from `cwd` first, where an operator runs `npm install relay-plugin-x` next to their
  * deployment, then from the relay's own installation, where the built-ins live.
  */
+/** A plugin package whose entry file under dist/ is missing was not built: say how to build it. */
+function unbuilt(message: string): string {
+  return /Cannot find (module|package)/.test(message) && /[\\/]dist[\\/]/.test(message)
+    ? '; its entry file under dist/ is missing: the plugin is not built yet, run `npm run build` in its directory (or install a published build)'
+    : ''
+}
+
 function locatePlugin(spec: string, cwd: string): string {
   if (spec.startsWith('.') || isAbsolute(spec)) return pathToFileURL(resolve(cwd, spec)).href
   let fromCwd: Error
@@ -80,13 +87,13 @@ function locatePlugin(spec: string, cwd: string): string {
   } catch (err) {
     fromCwd = err as Error
     // Found but broken (a bad exports map, say): report that rather than look elsewhere.
-    if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw new PluginLoadError(`cannot load plugin "${spec}": ${fromCwd.message}`)
+    if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw new PluginLoadError(`cannot load plugin "${spec}": ${fromCwd.message}${unbuilt(fromCwd.message)}`)
   }
   try {
     return import.meta.resolve(spec)
   } catch {
     // A package that is there but misses its entry file (an unbuilt dist/) says so in the first error.
-    const detail = /^Cannot find package/.test(fromCwd.message) ? '' : ` (${fromCwd.message})`
+    const detail = /^Cannot find package/.test(fromCwd.message) ? '' : ` (${fromCwd.message})${unbuilt(fromCwd.message)}`
     throw new PluginLoadError(
       `cannot load plugin "${spec}": package not found from ${cwd} (its node_modules or a parent's) nor from the relay's installation (${RELAY_DIR})${detail}; run \`npm install ${spec}\` in the directory the relay starts from`,
     )
@@ -143,7 +150,7 @@ export class PluginHost {
       try {
         mod = (await import(target)) as { default?: PluginManifest }
       } catch (err) {
-        throw new PluginLoadError(`cannot load plugin "${spec}" (${target}): ${(err as Error).message}`)
+        throw new PluginLoadError(`cannot load plugin "${spec}" (${target}): ${(err as Error).message}${unbuilt((err as Error).message)}`)
       }
       this.register(mod.default as PluginManifest, spec)
     }

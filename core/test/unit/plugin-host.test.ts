@@ -1,5 +1,8 @@
 // The plugin host refuses bad plugins at boot with a clear message, validates configs,
 // seals secrets and masks them.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import t from 'tap'
 import Type from 'typebox'
 import { defineAction, ok } from '../../src/plugin/contract.ts'
@@ -47,4 +50,17 @@ t.test('secret box: authenticated encryption, wrong key refused', async (t) => {
   t.equal(box.open(sealed), 's3cret')
   t.throws(() => createSecretBox(Buffer.alloc(32, 2)).open(sealed), /neither RELAY_ENCRYPTION_KEY/)
   t.throws(() => box.open(sealed.slice(0, -2) + 'AA'), /cannot decrypt/)
+})
+
+t.test('a plugin package that was never built says to run npm run build', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'relay-unbuilt-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const pkg = join(dir, 'node_modules', 'relay-plugin-unbuilt')
+  mkdirSync(join(pkg, 'src'), { recursive: true })
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'relay-plugin-unbuilt', type: 'module', exports: { '.': './dist/index.js' } }))
+  const host = new PluginHost(box)
+  await t.rejects(host.load(['relay-plugin-unbuilt'], dir), { name: 'PluginLoadError', message: /dist.*run `npm run build` in its directory/ })
+  await t.rejects(host.load([join(pkg, 'dist', 'index.js')], dir), { message: /run `npm run build`/ }, 'a path to an unbuilt entry file too')
+  const missing = await host.load(['@acme/not-installed'], dir).then(() => '', (err: Error) => err.message)
+  t.notMatch(missing, /npm run build/, 'a missing package is not called unbuilt')
 })
