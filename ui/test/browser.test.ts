@@ -276,6 +276,19 @@ t.test('write a script in Monaco, test it against a recorded event, save version
   const box = await skipped.boundingBox()
   t.ok(box !== null && box.x >= 0 && box.width > 100, 'and on the page, not moved off it')
 
+  // A pasted payload with headers, as a provider would send them.
+  await setCode('function transform(event) {\n  return { kind: event.headers["x-github-event"], ct: event.contentType, n: event.body.n }\n}\n')
+  await page.selectOption('#f-event', '')
+  await page.fill('#f-payload', '{"n": 7}')
+  await page.fill('#f-headers', 'X-GitHub-Event: push\nContent-Type: application/json')
+  await page.click('#run-test')
+  await page.locator('#test-output').getByText('"push"').waitFor()
+  t.same(JSON.parse((await page.locator('#test-output').textContent())!), { kind: 'push', ct: 'application/json', n: 7 }, 'the pasted headers reach the script')
+  await page.fill('#f-headers', 'not a header line')
+  await page.click('#run-test')
+  t.match(await page.locator('#test-result').getByRole('alert').textContent(), /Header line 1 is not "Name: value"/)
+  await page.fill('#f-headers', '')
+
   await page.fill('#f-name', 'shape')
   await setCode('function transform(event) {\n  return event.body\n}\n')
   await page.click('button:has-text("Create script")')

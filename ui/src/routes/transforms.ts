@@ -41,7 +41,23 @@ const PLACEHOLDER_SOURCE = '00000000-0000-0000-0000-000000000000'
 type Services = RouteOptions['services']
 
 /** The event a test runs against: a stored one, or a pasted body (JSON when it parses). */
-async function testEvent(s: Services, eventId: string | undefined, pasted: string | undefined): Promise<EventView> {
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+/** `Name: value` lines, as a request shows them; names lower-cased as stored events have them. A bad line is named. */
+export function pastedHeaders(text: string | undefined): { headers: Record<string, string> } | { problem: string } {
+  const headers: Record<string, string> = {}
+  for (const [i, raw] of (text ?? '').split(/\r?\n/).entries()) {
+    const line = raw.trim()
+    if (!line) continue
+    const colon = line.indexOf(':')
+    const name = colon > 0 ? line.slice(0, colon).trim() : ''
+    if (!HEADER_NAME.test(name)) return { problem: `Header line ${i + 1} is not "Name: value": ${line.slice(0, 80)}` }
+    headers[name.toLowerCase()] = line.slice(colon + 1).trim()
+  }
+  return { headers }
+}
+
+async function testEvent(s: Services, eventId: string | undefined, pasted: string | undefined, pastedHeaderMap: Record<string, string> = {}): Promise<EventView> {
   if (eventId) {
     const e = await withDb(() => getEvent(s.db, eventId))
     const json = !e.content_type || /json/i.test(e.content_type) ? parseJsonOrUndefined(e.body) : undefined
@@ -54,8 +70,8 @@ async function testEvent(s: Services, eventId: string | undefined, pasted: strin
     sourceId: PLACEHOLDER_SOURCE,
     sourceSlug: 'test',
     receivedAt: new Date(),
-    contentType: json === undefined ? 'text/plain' : 'application/json',
-    headers: {},
+    contentType: pastedHeaderMap['content-type'] ?? (json === undefined ? 'text/plain' : 'application/json'),
+    headers: pastedHeaderMap,
     body: Buffer.from(text),
     json,
   }
@@ -113,7 +129,9 @@ export async function transformRoutes(app: FastifyInstance, { services: s }: Rou
     }
     const eventId = uuidParam(field(req.body, 'eventId'))
     const pasted = field(req.body, 'payload')?.trim() || undefined
-    const out = await s.transforms().run(code, await testEvent(s, eventId, pasted))
+    const headers = pastedHeaders(field(req.body, 'headers'))
+    if ('problem' in headers) return partial(req, reply, 'partials/test-result.njk', { problem: headers.problem })
+    const out = await s.transforms().run(code, await testEvent(s, eventId, pasted, headers.headers))
     const output = out.kind === 'payload' ? { ...bodyView(out.payload.body), contentType: out.payload.contentType, headers: out.payload.headers, url: out.payload.url ?? null } : null
     const pretty = output?.bodyEncoding === 'utf8' && output.body !== null ? prettyIfJson(output.body) : output?.body
     return partial(req, reply, 'partials/test-result.njk', { out, output, pretty })
