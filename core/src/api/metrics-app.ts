@@ -4,7 +4,7 @@
  * depths, error rates. Nothing else is served there; anything but GET /metrics and
  * /healthz is a 404 (and no route on the main port answers /metrics).
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Db } from '../db/pool.ts'
 import type { Metrics } from '../metrics/metrics.ts'
@@ -21,7 +21,7 @@ export interface MetricsAppOptions {
 }
 
 export async function buildMetricsApp(o: MetricsAppOptions): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: o.logger.child({ listener: 'metrics' }) as FastifyBaseLogger, disableRequestLogging: true, return503OnClosing: true })
+  const app = Fastify({ loggerInstance: o.logger.child({ listener: 'metrics' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true })
   app.get('/metrics', async (_req, reply) => {
     // pg_up/redis_up are checked on every scrape too: Prometheus never calls /readyz,
     // and a gauge never set reads 0, which would fire the dependency-down alerts.

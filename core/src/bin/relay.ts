@@ -114,7 +114,8 @@ UI, delivered nowhere until you add a subscription and switch it to "active"):
   curl -s -X POST ${base}/api/v1/sources -H "Authorization: Bearer ${token}" \\
        -H 'content-type: application/json' -d '{"name":"Try it","slug":"try-it","mode":"record"}'
   curl -s -X POST ${base}/in/try-it -H 'content-type: application/json' -d '{"hello":"world"}'
-  then open ${base}/ui/sources. The README has a webhook through to a subscriber.
+  then open ${base}/ui/sources (on a later start the first command answers 409: the
+  source is there already). The README has a webhook through to a subscriber.
 `)
 }
 

@@ -59,8 +59,10 @@ export async function refusedDestinations(config: unknown, allowCidrs: readonly 
   for (const { path, url } of found) {
     const refused = (await addressesOf(url.hostname, resolve)).find((a) => isForbidden(a, allow))
     if (refused === undefined) continue
+    const host = url.hostname.replace(/^\[|\]$/g, '')
+    const what = isIP(host) ? `${host} is` : `${host} resolves to ${refused},`
     warnings.push(
-      `config.${path}: ${url.host} is ${refused}, a private, loopback, link-local or reserved address, which deliveries are refused to ` +
+      `config.${path}: ${what} a private, loopback, link-local or reserved address, which deliveries are refused to ` +
         `(the SSRF guard); allow it with RELAY_EGRESS_ALLOW (for example RELAY_EGRESS_ALLOW=${suggestion(refused)}) on the workers, or deliveries to it will fail`,
     )
   }

@@ -19,11 +19,16 @@ const resolver: Resolver = async (host) => {
 t.test('refused destinations are named with the field and the address', async (t) => {
   const w = await refusedDestinations({ url: 'http://127.0.0.1:9000/hook' }, [], resolver)
   t.equal(w.length, 1)
-  t.match(w[0], /^config\.url: 127\.0\.0\.1:9000 is 127\.0\.0\.1, a private, loopback/)
+  t.match(w[0], /^config\.url: 127\.0\.0\.1 is a private, loopback/)
   t.match(w[0], /RELAY_EGRESS_ALLOW=127\.0\.0\.0\/8/)
   for (const url of ['http://[::1]/x', 'https://169.254.169.254/latest/meta-data', 'http://[::ffff:10.0.0.1]/', 'http://internal.example/x', 'https://mixed.example/y', 'http://0.0.0.0:80/', 'HTTP://10.0.0.1/']) {
     t.equal((await refusedDestinations({ url }, [], resolver)).length, 1, url)
   }
+})
+
+t.test('a name says what it resolves to', async (t) => {
+  t.match((await refusedDestinations({ url: 'http://internal.example/x' }, [], resolver))[0], /^config\.url: internal\.example resolves to 10\.1\.2\.3, a private/)
+  t.match((await refusedDestinations({ url: 'http://[::1]:8080/x' }, [], resolver))[0], /^config\.url: ::1 is a private/)
 })
 
 t.test('nested fields are looked at; public, unresolvable and non-URL values are not warned about', async (t) => {

@@ -2,8 +2,9 @@
  * "Send test event" on a subscription: a sample (or edited) JSON body stored as an event
  * of the subscription's source in record mode (so no other subscription gets it), then
  * delivered to this subscription alone through the state machine's replay, with its
- * transform, signing, retries and attempt log like any delivery. The event carries
- * `x-relay-test: true` so a receiver can tell it apart.
+ * transform, signing, retries and attempt log like any delivery. The stored event carries
+ * `x-relay-test: true` so it can be found and told apart in the event log (the request
+ * to the receiver carries the body, as any delivery does, not the sender's headers).
  */
 import type { FastifyInstance } from 'fastify'
 import { getSubscription, insertEvents, newId, parseJsonWithin, withDb } from '../core.ts'
