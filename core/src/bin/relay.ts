@@ -36,7 +36,8 @@ async function main(): Promise<void> {
   const env = { ...process.env }
   const production = env.NODE_ENV === 'production'
   const tokenFromEnv = !!env.RELAY_ADMIN_TOKEN
-  const saved = production ? undefined : loadDevSecrets(env.DATABASE_URL || DEFAULT_DATABASE_URL)
+  // Only when something is missing: a relay given both never reads or moves dev files.
+  const saved = production || (env.RELAY_ADMIN_TOKEN && env.RELAY_ENCRYPTION_KEY) ? undefined : loadDevSecrets(env.DATABASE_URL || DEFAULT_DATABASE_URL)
   if (saved) {
     env.RELAY_ADMIN_TOKEN ||= saved.RELAY_ADMIN_TOKEN
     env.RELAY_ENCRYPTION_KEY ||= saved.RELAY_ENCRYPTION_KEY
