@@ -4,6 +4,7 @@ import {
   attemptView,
   DELIVERY_STATUSES,
   RETRYABLE_NOW,
+  Status,
   type DeliveryStatus,
   getDelivery,
   getSource,
@@ -33,12 +34,12 @@ function readable(body: string | null, encoding: string | null): string | null {
  * but the last attempt of a delivery that went dead was not retried: say what happened.
  */
 function attemptLabel(outcome: string, deliveryStatus: string | null, deadReason: string | null): string {
-  if (outcome === 'ok') return 'succeeded'
+  if (outcome === 'ok') return 'delivered'
   if (outcome === 'skip') return 'skipped'
   if (outcome === 'fail') return 'failed'
-  if (deliveryStatus === 'dead') return deadReason === 'exhausted' ? 'failed, retries used up' : 'failed'
-  if (deliveryStatus === 'discarded') return 'failed, discarded'
-  return deliveryStatus === null || deliveryStatus === 'retrying' || deliveryStatus === 'paused' ? 'failed, retried' : 'failed'
+  if (deliveryStatus === Status.dead) return deadReason === 'exhausted' ? 'failed, retries used up' : 'failed'
+  if (deliveryStatus === Status.discarded) return 'failed, discarded'
+  return deliveryStatus === null || deliveryStatus === Status.retrying || deliveryStatus === Status.paused ? 'failed, retried' : 'failed'
 }
 
 export async function deliveryRoutes(app: FastifyInstance, { services: s }: RouteOptions): Promise<void> {
