@@ -4,7 +4,7 @@
  * not treat it as a secret, the host of its `url` (http-relay); Slack or Discord webhook
  * URLs are secrets and stay out of lists.
  */
-import { getSubscription, MASK, withDb } from './core.ts'
+import { MASK, subscriptionsById, withDb } from './core.ts'
 import type { RouteOptions } from './routes/context.ts'
 
 export interface Destination {
@@ -12,13 +12,11 @@ export interface Destination {
   readonly label: string
 }
 
-/** The destinations of the subscriptions a page lists, read once each. */
+/** The destinations of the subscriptions a page lists, in one query. */
 export async function destinations(s: RouteOptions['services'], subscriptionIds: readonly string[]): Promise<Map<string, Destination>> {
-  const ids = [...new Set(subscriptionIds)]
-  const subs = await withDb(() => Promise.all(ids.map((id) => getSubscription(s.db, id).catch(() => null))))
+  const subs = await withDb(() => subscriptionsById(s.db, [...new Set(subscriptionIds)]))
   const out = new Map<string, Destination>()
   for (const sub of subs) {
-    if (!sub) continue
     const config = s.plugins.maskConfig(sub.action, sub.config) as Record<string, unknown>
     let host = ''
     if (typeof config.url === 'string' && config.url !== MASK) {

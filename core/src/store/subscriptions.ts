@@ -84,6 +84,12 @@ export async function getSubscription(db: Queryable, id: string): Promise<Subscr
   return r
 }
 
+/** The subscriptions with these ids that exist, in one query (a page's worth of list rows). */
+export async function subscriptionsById(db: Queryable, ids: readonly string[]): Promise<readonly SubscriptionRow[]> {
+  if (ids.length === 0) return []
+  return db.any(sql.type(SUBSCRIPTION)`SELECT ${COLUMNS} FROM subscriptions WHERE id = ANY(${sql.array(ids, 'uuid')})`)
+}
+
 export async function listSubscriptions(db: Queryable, sourceId?: string): Promise<readonly SubscriptionRow[]> {
   const where = sourceId ? sql.fragment`WHERE source_id = ${sourceId}` : sql.fragment``
   return db.any(sql.type(SUBSCRIPTION)`SELECT ${COLUMNS} FROM subscriptions ${where} ORDER BY created_at`)
