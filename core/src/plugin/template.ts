@@ -11,7 +11,7 @@
  * untrusted authors should use a transform, which runs in an isolate.
  */
 import nunjucks from 'nunjucks'
-import { parseJsonOrUndefined } from '../util/json-depth.ts'
+import { jsonOfBody } from '../util/json-depth.ts'
 import type { DeliveryInput } from './contract.ts'
 import { metered, meteredFilter, meteredRange, TemplateBudgetExceeded } from './template-budget.ts'
 
@@ -47,9 +47,9 @@ export interface TemplateContext {
   readonly delivery: { readonly id: string; readonly webhookId: string; readonly attempt: number }
 }
 
-/** Nested too deep for nunjucks to walk (util/json-depth.ts): the template gets `body` only. */
-function parseJson(contentType: string, body: Buffer): unknown {
-  return /json/i.test(contentType) ? parseJsonOrUndefined(body) : undefined
+/** The payload parsed; the event's own parse when the payload is the event as received. */
+function payloadJson(event: DeliveryInput<unknown>['event'], payload: DeliveryInput<unknown>['payload']): unknown {
+  return payload.body === event.body && payload.contentType === event.contentType ? event.json : jsonOfBody(payload.contentType, payload.body)
 }
 
 export function templateContext(input: Pick<DeliveryInput<unknown>, 'event' | 'payload' | 'delivery'>): TemplateContext {
@@ -65,7 +65,7 @@ export function templateContext(input: Pick<DeliveryInput<unknown>, 'event' | 'p
       contentType: event.contentType,
       headers,
     },
-    payload: parseJson(payload.contentType, payload.body),
+    payload: payloadJson(event, payload),
     body: payload.body.toString('utf8'),
     delivery: { id: delivery.id, webhookId: delivery.webhookId, attempt: delivery.attempt },
   }

@@ -6,7 +6,7 @@ import { row } from '../db/row.ts'
 import { pgErrorCode, type Queryable } from '../db/pool.ts'
 import { Errors } from '../errors.ts'
 import type { EventView } from '../plugin/contract.ts'
-import { parseJsonOrUndefined } from '../util/json-depth.ts'
+import { jsonOfBody } from '../util/json-depth.ts'
 
 /** check_violation: raised for a row that fails its partition's bound. */
 const PARTITION_CHECK_FAILED = '23514'
@@ -148,10 +148,14 @@ export async function listEvents(db: Queryable, opts: { sourceId?: string; befor
   return db.any(sql.type(EVENT)`SELECT ${EVENT_COLUMNS} FROM events e JOIN sources s ON s.id = e.source_id ${where} ORDER BY e.id DESC LIMIT ${opts.limit}`)
 }
 
-/** A stored event as plugins and transforms see it: raw bytes, plus the parse when it is JSON. */
+/**
+ * A stored event as plugins and transforms see it: raw bytes, plus the parse when it is
+ * JSON (util/json-depth.ts: too deep is text). The parse happens on first read of `json`
+ * and is kept: an http-relay delivery without a transform never needs it.
+ */
 export function toEventView(e: EventRow): EventView {
-  // Too deep to treat as JSON (util/json-depth.ts): plugins and transforms get the text.
-  const json = !e.content_type || /json/i.test(e.content_type) ? parseJsonOrUndefined(e.body) : undefined
+  let json: unknown
+  let parsed = false
   return {
     id: e.id,
     sourceId: e.source_id,
@@ -160,6 +164,12 @@ export function toEventView(e: EventRow): EventView {
     contentType: e.content_type,
     headers: e.headers,
     body: e.body,
-    json,
+    get json() {
+      if (!parsed) {
+        json = jsonOfBody(e.content_type, e.body)
+        parsed = true
+      }
+      return json
+    },
   }
 }

@@ -31,6 +31,7 @@ import {
   type Payload,
 } from '../plugin/contract.ts'
 import { generateSigningSecret, standardWebhooksSigner } from '../signing/standard-webhooks.ts'
+import { jsonOfBody } from '../util/json-depth.ts'
 
 /** Loopback only: the receiver runs on this machine. */
 export const DEFAULT_TEST_ALLOW_CIDRS: readonly string[] = ['127.0.0.0/8']
@@ -192,15 +193,6 @@ function newTraceparent(): string {
   return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`
 }
 
-function parseJson(contentType: string | null, body: Buffer): unknown {
-  if (!contentType || !/json/i.test(contentType)) return undefined
-  try {
-    return JSON.parse(body.toString('utf8'))
-  } catch {
-    return undefined
-  }
-}
-
 function buildEvent(partial: Partial<EventView> = {}): EventView {
   const body = partial.body ?? Buffer.from('{}')
   const contentType = partial.contentType === undefined ? 'application/json' : partial.contentType
@@ -213,7 +205,7 @@ function buildEvent(partial: Partial<EventView> = {}): EventView {
     ...partial,
     body,
     contentType,
-    json: 'json' in partial ? partial.json : parseJson(contentType, body),
+    json: 'json' in partial ? partial.json : jsonOfBody(contentType, body),
   }
 }
 

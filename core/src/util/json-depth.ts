@@ -52,6 +52,15 @@ export function parseJsonWithin(input: string | Buffer, maxDepth = MAX_JSON_DEPT
   }
 }
 
+/**
+ * The rule for an event's or payload's body: parsed when it has no content type or a JSON
+ * one, within MAX_JSON_DEPTH; otherwise undefined. Event views, templates and the plugin
+ * test harness all decide with this.
+ */
+export function jsonOfBody(contentType: string | null, body: Buffer): unknown {
+  return !contentType || /json/i.test(contentType) ? parseJsonOrUndefined(body) : undefined
+}
+
 /** The parsed value, or undefined when the text is not JSON or too deeply nested to treat as JSON. */
 export function parseJsonOrUndefined(input: string | Buffer, maxDepth = MAX_JSON_DEPTH): unknown {
   const r = parseJsonWithin(input, maxDepth)

@@ -14,10 +14,11 @@ import {
   listTransformVersions,
   MAX_SCRIPT_BYTES,
   newId,
+  parseJsonOrUndefined,
   shownHeaders,
+  toEventView,
   withDb,
   type EventView,
-  parseJsonOrUndefined,
 } from '../core.ts'
 import { monacoWorkers } from '../assets.ts'
 import { diffLines } from '../diff.ts'
@@ -59,9 +60,9 @@ export function pastedHeaders(text: string | undefined): { headers: Record<strin
 
 async function testEvent(s: Services, eventId: string | undefined, pasted: string | undefined, pastedHeaderMap: Record<string, string> = {}): Promise<EventView> {
   if (eventId) {
+    // As the worker sees it, with the sender's credential headers masked (as the API's test route does).
     const e = await withDb(() => getEvent(s.db, eventId))
-    const json = !e.content_type || /json/i.test(e.content_type) ? parseJsonOrUndefined(e.body) : undefined
-    return { id: e.id, sourceId: e.source_id, sourceSlug: e.source_slug, receivedAt: new Date(e.received_at), contentType: e.content_type, headers: shownHeaders(e.headers, s.config.eventCredentialHeaders), body: e.body, json }
+    return toEventView({ ...e, headers: shownHeaders(e.headers, s.config.eventCredentialHeaders) })
   }
   const text = pasted ?? '{}'
   const json = parseJsonOrUndefined(text)
