@@ -27,6 +27,7 @@ import { traceLogMixin } from './telemetry/log-mixin.ts'
 import { isTracing } from './telemetry/tracer.ts'
 import { createTransformRunner } from './transform/index.ts'
 import type { TransformRunner } from './transform/types.ts'
+import { TrafficRollup } from './traffic/rollup.ts'
 import { gaugeRefresher } from './worker/gauges.ts'
 import { startWorker, type WorkerHandle } from './worker/index.ts'
 
@@ -46,6 +47,8 @@ export interface Relay {
   readonly metrics: Metrics
   readonly worker: WorkerHandle | null
   readonly log: Logger
+  /** Per-minute counts for the overview's charts; flush() writes them now (tests). */
+  readonly traffic: TrafficRollup
   /** The /metrics listener (config.metrics). */
   readonly metricsApp: FastifyInstance
   /** Listens on config.host:port and the metrics listener on config.metrics; returns the first's address. */
@@ -95,12 +98,13 @@ export async function startRelay(o: StartOptions): Promise<Relay> {
   let transforms: TransformRunner | null = null
   const transformRunner = () => (transforms ??= createTransformRunner())
   const deliveries = createDeliveryService({ db, redis, keys, log })
-  const services: Services = { config, db, redis, keys, plugins, box, sources: new SourceCache(db, box), deliveries, publicUrl, transforms: transformRunner }
+  const traffic = new TrafficRollup({ db, log }).start()
+  const services: Services = { config, db, redis, keys, plugins, box, sources: new SourceCache(db, box), deliveries, publicUrl, transforms: transformRunner, traffic }
 
   const runsApi = role === 'api' || role === 'all'
   const runsWorker = role === 'worker' || role === 'all'
   const ingestor = runsApi
-    ? new Ingestor({ db, redis, keys, metrics, maxBatch: config.ingestBatchMax, maxWaitMs: config.ingestBatchWaitMs })
+    ? new Ingestor({ db, redis, keys, metrics, traffic, maxBatch: config.ingestBatchMax, maxWaitMs: config.ingestBatchWaitMs })
     : undefined
   const refreshGauges = gaugeRefresher({ db, redis, keys, metrics })
   const app = await buildApp({ services, metrics, logger: log, ingestor })
@@ -113,7 +117,7 @@ export async function startRelay(o: StartOptions): Promise<Relay> {
   if (runsWorker) {
     http = createHttpClient({ allowCidrs: config.egressAllow, requestTimeoutMs: config.deliveryTimeoutMaxMs, connectionsPerOrigin: config.egressConnections })
     worker = await startWorker({
-      db, redis, keys, plugins, box, http, connect: createGuardedConnect({ allowCidrs: config.egressAllow }), transforms: transformRunner(), metrics, log,
+      db, redis, keys, plugins, box, http, connect: createGuardedConnect({ allowCidrs: config.egressAllow }), transforms: transformRunner(), metrics, traffic, log,
       signer: standardWebhooksSigner,
       retry: config.retry,
       concurrency: config.deliveryConcurrency,
@@ -133,7 +137,7 @@ export async function startRelay(o: StartOptions): Promise<Relay> {
   let stopped: Promise<void> | null = null
   let metricsAddress: string | undefined
   return {
-    role, app, metricsApp, services, metrics, worker, log,
+    role, app, metricsApp, services, metrics, worker, log, traffic,
     get metricsAddress() {
       return metricsAddress
     },
@@ -148,6 +152,7 @@ export async function startRelay(o: StartOptions): Promise<Relay> {
         await metricsApp.close()
         await ingestor?.drain()
         await worker?.stop(config.shutdownTimeoutMs)
+        await traffic.stop()
         await transforms?.close()
         await http?.close()
         redis.disconnect()

@@ -4,7 +4,7 @@
  * not treat it as a secret, the host of its `url` (http-relay); Slack or Discord webhook
  * URLs are secrets and stay out of lists.
  */
-import { MASK, subscriptionsById, withDb } from './core.ts'
+import { MASK, subscriptionsById, withDb, type SubscriptionRow } from './core.ts'
 import type { RouteOptions } from './routes/context.ts'
 
 export interface Destination {
@@ -15,18 +15,19 @@ export interface Destination {
 /** The destinations of the subscriptions a page lists, in one query. */
 export async function destinations(s: RouteOptions['services'], subscriptionIds: readonly string[]): Promise<Map<string, Destination>> {
   const subs = await withDb(() => subscriptionsById(s.db, [...new Set(subscriptionIds)]))
-  const out = new Map<string, Destination>()
-  for (const sub of subs) {
-    const config = s.plugins.maskConfig(sub.action, sub.config) as Record<string, unknown>
-    let host = ''
-    if (typeof config.url === 'string' && config.url !== MASK) {
-      try {
-        host = new URL(config.url).host
-      } catch {
-        // stored before validation tightened: shown without a host
-      }
+  return new Map(subs.map((sub) => [sub.id, destinationOf(s, sub)]))
+}
+
+/** Where one subscription's deliveries go. */
+export function destinationOf(s: RouteOptions['services'], sub: SubscriptionRow): Destination {
+  const config = s.plugins.maskConfig(sub.action, sub.config) as Record<string, unknown>
+  let host = ''
+  if (typeof config.url === 'string' && config.url !== MASK) {
+    try {
+      host = new URL(config.url).host
+    } catch {
+      // stored before validation tightened: shown without a host
     }
-    out.set(sub.id, { id: sub.id, label: sub.description || (host ? `${sub.action} → ${host}` : sub.action) })
   }
-  return out
+  return { id: sub.id, label: sub.description || (host ? `${sub.action} → ${host}` : sub.action) }
 }

@@ -26,10 +26,6 @@ export function uuidV7Floor(ms: number): string {
 
 const Counts = row(
   Type.Object({
-    events_5m: Type.Integer(),
-    events_1h: Type.Integer(),
-    succeeded_1h: Type.Integer(),
-    failed_1h: Type.Integer(),
     retrying: Type.Integer(),
     paused: Type.Integer(),
     dead_letters: Type.Integer(),
@@ -48,16 +44,14 @@ const Failure = Type.Object({
 export type Failure = Static<typeof Failure>
 const FAILURE = row(Failure)
 
-export async function overview(s: Services, now = Date.now()) {
-  const hourAgo = uuidV7Floor(now - 3600_000)
-  const fiveAgo = uuidV7Floor(now - 300_000)
-  // Deliveries are counted by (status, created_at): fan-out ids are UUIDv7 only since 0012.
+/**
+ * What waits (retrying, paused, dead) and the latest failures; each from an index on
+ * status. Rates over time come from the traffic rollup instead (ui/src/traffic.ts):
+ * counting an hour of events or deliveries would read every one of them.
+ */
+export async function overview(s: Services) {
   const [counts, failures, scheduled] = await Promise.all([
     s.db.one(sql.type(Counts)`SELECT
-      (SELECT count(*) FROM events WHERE id >= ${fiveAgo}::uuid)::int AS events_5m,
-      (SELECT count(*) FROM events WHERE id >= ${hourAgo}::uuid)::int AS events_1h,
-      (SELECT count(*) FROM deliveries WHERE ${statusIs(STATUS, Status.succeeded)} AND created_at > now() - interval '1 hour')::int AS succeeded_1h,
-      (SELECT count(*) FROM deliveries WHERE ${statusIn(STATUS, FAILING)} AND created_at > now() - interval '1 hour')::int AS failed_1h,
       (SELECT count(*) FROM deliveries WHERE ${statusIs(STATUS, Status.retrying)})::int AS retrying,
       (SELECT count(*) FROM deliveries WHERE ${statusIs(STATUS, Status.paused)})::int AS paused,
       (SELECT count(*) FROM dead_letters)::int AS dead_letters`),
@@ -66,14 +60,7 @@ export async function overview(s: Services, now = Date.now()) {
       WHERE ${statusIn(D_STATUS, FAILING)} ORDER BY d.created_at DESC LIMIT ${RECENT_FAILURES}`),
     s.redis.zcard(s.keys.retries).catch(() => null),
   ])
-  const finished = counts.succeeded_1h + counts.failed_1h
-  return {
-    ...counts,
-    perMinute: Math.round((counts.events_5m / 5) * 10) / 10,
-    successRate: finished === 0 ? null : Math.round((counts.succeeded_1h / finished) * 1000) / 10,
-    retryScheduled: scheduled,
-    failures,
-  }
+  return { ...counts, retryScheduled: scheduled, failures }
 }
 
 const LogRow = Type.Object({

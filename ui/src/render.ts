@@ -47,6 +47,8 @@ env.addFilter('duration', (ms: unknown) => {
   const n = ms / size
   return unit === 'ms' ? `${ms} ms` : `${n} ${unit}${n === 1 ? '' : 's'}`
 })
+/** A latency: 180 ms, 1.2 s. */
+env.addFilter('ms', (n: unknown) => (typeof n !== 'number' ? '' : n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(1)} s`))
 env.addFilter('pretty', (v: unknown) => JSON.stringify(v, null, 2))
 env.addFilter('short', (id: unknown) => (typeof id === 'string' ? id.slice(0, 8) : ''))
 

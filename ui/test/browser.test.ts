@@ -1,7 +1,8 @@
 // The admin UI in a real browser (Debian's chromium driven by playwright-core) against a
 // whole relay on its own database: sign in, create a source, send a webhook, inspect it,
 // create an http-relay subscription through the generated form (an inline error first),
-// see the delivery succeed, write and test a script in Monaco, replay a dead letter,
+// see the delivery succeed, write and test a script in Monaco, replay a dead letter, read
+// the overview's charts and subscription health,
 // and the refusals: no session redirects to sign-in, a post without a CSRF token fails.
 // Screenshots go to SCREENSHOT_DIR (default /tmp/ui-screenshots) for a person to look at.
 import { mkdirSync } from 'node:fs'
@@ -170,6 +171,7 @@ t.test('send a test event to one subscription', async (t) => {
   await page.click('button:has-text("Send test event")')
   await page.waitForURL(/\/ui\/deliveries\/[0-9a-f-]+\?test=1$/)
   t.match(await page.getByRole('status').first().textContent(), /Test event sent/)
+  t.match(await page.locator('dl').first().textContent(), /Origin\s*test/, 'its origin says it is a test')
   await eventually(() => sub.to('/hook').length === before + 1, 'the test event reaches this subscription')
   const got = sub.to('/hook').at(-1)!
   t.same(JSON.parse(got.body.toString()), { type: 'relay.test', hello: 'from the test button' })
@@ -320,8 +322,28 @@ t.test('a dead letter is replayed from the queue', async (t) => {
   t.match(await page.getByRole('status').textContent(), /1 replay queued/)
   await eventually(() => sub.to('/dead').length === 2, 'the replayed delivery reaches the receiver')
   await eventually(async () => (await env.query<{ status: string }>("SELECT status FROM deliveries WHERE status = 'succeeded' AND subscription_id IN (SELECT id FROM subscriptions WHERE config->>'url' LIKE '%/dead')")).length === 1, 'succeeded after replay')
+  // A receiver that stays down, so the overview has a failing subscription to show.
+  const down = await relay.api('/api/v1/subscriptions', { body: { sourceId, action: 'http-relay', config: { url: `${sub.url}/down` }, description: 'Receiver that is down' } })
+  t.equal((await send('github', { action: 'closed' })).status, 202)
+  await eventually(async () => (await env.query("SELECT 1 FROM deliveries WHERE subscription_id = $1 AND status = 'dead'", [down.body.id])).length === 1, 'the delivery to the down receiver is exhausted')
+  await relay.traffic.flush()
   await page.goto(ui('/'))
+  const charts = page.locator('svg.chart')
+  t.equal(await charts.count(), 2, 'events and attempts charts')
+  t.ok((await charts.nth(0).locator('g > title').count()) >= 1, 'the events chart has bars')
+  t.match(await charts.nth(1).locator('desc').textContent(), /succeeded: [1-9]\d*, failed: [1-9]/, 'the attempts chart counts both outcomes')
+  const health = page.locator('table.health tbody')
+  const failing = health.locator('tr').first()
+  t.match(await failing.textContent(), /Receiver that is down.*failing/s, 'the subscription whose receiver is down is failing, listed first')
+  t.match(await failing.locator('td.clip').textContent(), /503/, 'with its last error')
+  t.match(await failing.locator('td').nth(8).textContent(), /^3$/, 'three failures in a row')
+  t.ok((await health.locator('tr', { hasText: 'healthy' }).count()) >= 1, 'the others are healthy, the replayed one included')
   await shot('11-overview')
+  await page.click('a:has-text("Last 24 hours")')
+  await page.waitForURL(/window=day$/)
+  t.equal(await page.locator('a[aria-current=page]:has-text("Last 24 hours")').count(), 1)
+  t.match(await page.locator('#stats').getAttribute('hx-get'), /window=day/, 'the live refresh keeps the window')
+  t.match(await charts.nth(0).getAttribute('aria-label'), /per 15 minutes, last 24 hours/)
   await page.goto(ui('/plugins'))
   await shot('12-plugins')
 })

@@ -7,6 +7,7 @@ import type { PluginHost } from '../plugin/host.ts'
 import type { RelayRedis } from '../redis/client.ts'
 import type { Keys } from '../redis/keys.ts'
 import type { SecretBox } from '../secrets/secret-box.ts'
+import type { TrafficRollup } from '../traffic/rollup.ts'
 import type { TransformRunner } from '../transform/types.ts'
 
 export interface Services {
@@ -20,6 +21,8 @@ export interface Services {
   /** Every change of a delivery made from outside the worker (delivery/service.ts). */
   readonly deliveries: DeliveryService
   readonly publicUrl: string
+  /** Per-minute counts for the overview's charts (traffic/rollup.ts). */
+  readonly traffic: TrafficRollup
   /** The sandbox, started on first use in the api role (the worker starts its own). */
   readonly transforms: () => TransformRunner
 }

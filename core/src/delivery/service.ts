@@ -15,13 +15,13 @@ import type { Keys } from '../redis/keys.ts'
 import { getDelivery } from '../store/deliveries.ts'
 import { updateSubscription, type SubscriptionRow } from '../store/subscriptions.ts'
 import { RETRYABLE_NOW, type DeliveryStatus } from './status.ts'
-import { createReplay, discardDead, pauseSubscription, replayDead, resumeSubscription, retryNow } from './transitions.ts'
+import { createReplay, discardDead, type ReplayOrigin, pauseSubscription, replayDead, resumeSubscription, retryNow } from './transitions.ts'
 
 export interface DeliveryService {
   /** Due now (a dead one with a fresh attempt count); CONFLICT when its status or its subscription does not allow it. */
   retryNow(id: string): Promise<void>
   /** A new delivery of a stored event to a subscription of its source; returns its id. */
-  replayEvent(eventId: string, subscriptionId: string): Promise<string>
+  replayEvent(eventId: string, subscriptionId: string, origin?: ReplayOrigin): Promise<string>
   /** Dead deliveries due now with a fresh attempt count; returns the ids that were still dead. */
   replayDead(ids: readonly string[]): Promise<readonly string[]>
   /** Dead deliveries given up for good; returns the ids that were still dead. */
@@ -48,8 +48,8 @@ export function createDeliveryService(d: { db: Db; redis: RelayRedis; keys: Keys
       }
       await enqueue([id])
     },
-    async replayEvent(eventId, subscriptionId) {
-      const id = await withDb(() => createReplay(d.db, eventId, subscriptionId))
+    async replayEvent(eventId, subscriptionId, origin) {
+      const id = await withDb(() => createReplay(d.db, eventId, subscriptionId, origin))
       await enqueue([id])
       return id
     },

@@ -68,14 +68,18 @@ export async function createFanout(db: Queryable, eventIds: readonly string[]): 
       AND d.event_id = ANY(${ids}) AND d.origin = 'fanout' AND ${statusIs(D_STATUS, Status.pending)}`)
 }
 
+/** Why a delivery exists beyond fan-out: a person replayed an event, or sent a test event. */
+export type ReplayOrigin = 'replay' | 'test'
+
 /**
- * A deliberate extra delivery of an event to a subscription (replay); its own webhook id,
- * and its event's time in its id, so it is stored in the event's partition.
+ * A deliberate extra delivery of an event to a subscription (replay, or a test event);
+ * its own webhook id, and its event's time in its id, so it is stored in the event's
+ * partition.
  */
-export async function createReplay(db: Queryable, eventId: string, subscriptionId: string): Promise<string> {
+export async function createReplay(db: Queryable, eventId: string, subscriptionId: string, origin: ReplayOrigin = 'replay'): Promise<string> {
   const id = newIdAtTimeOf(eventId)
   await db.query(sql.unsafe`INSERT INTO deliveries (id, event_id, subscription_id, origin, webhook_id, status)
-    VALUES (${id}, ${eventId}, ${subscriptionId}, 'replay', ${webhookIdFor(id)}, ${lit(Status.pending)})`)
+    VALUES (${id}, ${eventId}, ${subscriptionId}, ${origin}, ${webhookIdFor(id)}, ${lit(Status.pending)})`)
   return id
 }
 

@@ -15,6 +15,7 @@ import { deleteEvents, insertEvents, type NewEvent } from '../store/events.ts'
 import { ATTR } from '../telemetry/attributes.ts'
 import { parentOf, startBatchWriteSpan, startSendSpan } from '../telemetry/stream-spans.ts'
 import { failSpan, isTracing, traced, traceparentOf } from '../telemetry/tracer.ts'
+import type { TrafficRollup } from '../traffic/rollup.ts'
 import { GroupCommit } from '../util/group-commit.ts'
 
 export interface IngestResult {
@@ -32,7 +33,7 @@ export class Ingestor {
   readonly #batcher: GroupCommit<IngestItem, IngestResult>
   readonly #redis: RelayRedis
 
-  constructor(deps: { db: Db; redis: RelayRedis; keys: Keys; metrics: Metrics; maxBatch: number; maxWaitMs: number }) {
+  constructor(deps: { db: Db; redis: RelayRedis; keys: Keys; metrics: Metrics; traffic: TrafficRollup; maxBatch: number; maxWaitMs: number }) {
     const { db, redis, keys, metrics } = deps
     this.#redis = redis
     this.#batcher = new GroupCommit({
@@ -70,6 +71,7 @@ export class Ingestor {
             throw new Errors.STORE_UNAVAILABLE('redis')
           }
         }
+        for (const r of fresh) deps.traffic.event(r.sourceId)
         return results
       },
     })

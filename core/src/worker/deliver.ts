@@ -30,6 +30,7 @@ import type { EventRow } from '../store/events.ts'
 import { ATTR } from '../telemetry/attributes.ts'
 import { startProcessSpan } from '../telemetry/stream-spans.ts'
 import { isTracing, withSpan } from '../telemetry/tracer.ts'
+import type { TrafficRollup } from '../traffic/rollup.ts'
 import type { TransformRunner } from '../transform/types.ts'
 import { attempt, type AttemptDeps } from './attempt.ts'
 import { attemptRecord } from './attempt-record.ts'
@@ -52,6 +53,7 @@ export interface DeliverDeps {
   signer: Signer
   transforms: TransformRunner | null
   metrics: Metrics
+  traffic: TrafficRollup
   log: Logger
   retry: RetryPolicy
   /** This worker's consumer name: claims carry it, so they can be taken over if it dies. */

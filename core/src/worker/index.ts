@@ -16,6 +16,7 @@ import type { PluginHost } from '../plugin/host.ts'
 import type { RelayRedis } from '../redis/client.ts'
 import { DELIVER_GROUP, FANOUT_GROUP, type Keys } from '../redis/keys.ts'
 import type { SecretBox } from '../secrets/secret-box.ts'
+import type { TrafficRollup } from '../traffic/rollup.ts'
 import type { TransformRunner } from '../transform/types.ts'
 import { startLiveness } from '../queue/liveness.ts'
 import { DeliverStage } from './deliver.ts'
@@ -42,6 +43,8 @@ export interface WorkerDeps {
   signer: Signer
   transforms: TransformRunner | null
   metrics: Metrics
+  /** Counts each recorded attempt for the overview's charts. */
+  traffic: TrafficRollup
   log: Logger
   retry: RetryPolicy
   concurrency: number

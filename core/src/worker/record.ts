@@ -13,6 +13,7 @@ import type { Metrics } from '../metrics/metrics.ts'
 import { ack, scheduleRetries } from '../queue/enqueue.ts'
 import type { RelayRedis } from '../redis/client.ts'
 import { DELIVER_GROUP, type Keys } from '../redis/keys.ts'
+import type { AttemptResult, TrafficRollup } from '../traffic/rollup.ts'
 import { GroupCommit } from '../util/group-commit.ts'
 
 export const RECORD_BATCH_MAX = 256
@@ -26,14 +27,25 @@ export interface Finished extends Outcome {
   readonly receivedAt: number
 }
 
+type RecorderDeps = { db: Db; redis: RelayRedis; keys: Keys; metrics: Metrics; traffic: TrafficRollup; log: Logger }
+
+/** What the traffic rollup counts for an attempt that left its delivery in `status`. */
+const RESULT: Partial<Record<string, AttemptResult>> = {
+  [Status.succeeded]: 'succeeded',
+  [Status.dead]: 'dead',
+  [Status.skipped]: 'skipped',
+  [Status.retrying]: 'failed',
+  [Status.paused]: 'failed',
+}
+
 export class Recorder {
-  readonly #d: { db: Db; redis: RelayRedis; keys: Keys; metrics: Metrics; log: Logger }
+  readonly #d: RecorderDeps
   readonly #commit: GroupCommit<Finished, undefined>
   /** Outcomes handed over and not yet committed. */
   #waiting = 0
   onSettled: () => void = () => {}
 
-  constructor(d: { db: Db; redis: RelayRedis; keys: Keys; metrics: Metrics; log: Logger }) {
+  constructor(d: RecorderDeps) {
     this.#d = d
     this.#commit = new GroupCommit({
       maxBatch: RECORD_BATCH_MAX,
@@ -67,7 +79,7 @@ export class Recorder {
   }
 
   async #flush(items: Finished[]): Promise<void> {
-    const { db, redis, keys, metrics, log } = this.#d
+    const { db, redis, keys, metrics, traffic, log } = this.#d
     const { applied, stale } = await record(db, items)
     const now = Date.now()
     // Committed: from here a lost Redis write is repaired by the reconciler.
@@ -80,6 +92,17 @@ export class Recorder {
       const status = applied.get(i.claim.id)
       if (status === Status.dead) metrics.deliveriesDead.inc({ ...i.labels, reason: i.decision.deadReason ?? 'permanent' })
       if (status === Status.succeeded) metrics.endToEnd.observe(i.labels, (now - i.receivedAt) / 1000)
+      const result = status && RESULT[status]
+      if (result) {
+        const a = i.attempt
+        traffic.attempt({
+          subscriptionId: i.claim.subscription_id,
+          result,
+          at: a.startedAt + a.durationMs,
+          durationMs: a.outcome === 'skip' ? null : a.durationMs,
+          error: result === 'failed' || result === 'dead' ? (i.decision.lastError ?? a.error) : null,
+        })
+      }
     }
     if (stale.length) {
       metrics.staleWrites.inc({ transition: 'record' }, stale.length)

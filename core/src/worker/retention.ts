@@ -4,13 +4,15 @@
  * (RELAY_RETENTION); data lives between the retention and the retention plus one
  * partition interval. Dropping a partition costs the same whatever its size, so retention
  * keeps up at any ingest rate. Unfinished work is never dropped: its events move to the
- * DEFAULT partitions and are pruned there once finished. One worker does it at a time,
+ * DEFAULT partitions and are pruned there once finished. The overview's per-minute counts
+ * are kept two days whatever the retention. One worker does it at a time,
  * under a Redis lease.
  */
 import type { Logger } from 'pino'
 import type { Db } from '../db/pool.ts'
 import type { RelayRedis } from '../redis/client.ts'
 import { addPartition, listPartitions, pruneDefault, pruneKeys, retirePartition, type Partition } from '../store/partitions.ts'
+import { pruneTraffic } from '../store/traffic.ts'
 
 export interface StoragePolicy {
   /** How long finished events are kept; 0 keeps everything. */
@@ -75,6 +77,8 @@ export interface StorageRun {
   /** Rows pruned one by one: finished events from DEFAULT, and idempotency keys. */
   readonly prunedEvents: number
   readonly prunedKeys: number
+  /** Per-minute traffic counts older than two days. */
+  readonly prunedTraffic: number
 }
 
 export async function maintainStorage(db: Db, policy: StoragePolicy, now = Date.now()): Promise<StorageRun> {
@@ -90,7 +94,8 @@ export async function maintainStorage(db: Db, policy: StoragePolicy, now = Date.
     const oldest = (await listPartitions(db))[0]
     if (oldest && plan.retire.length) prunedKeys = await pruneKeys(db, oldest.lower_at)
   }
-  return { added, retired: plan.retire, kept, prunedEvents, prunedKeys }
+  const prunedTraffic = await pruneTraffic(db, now)
+  return { added, retired: plan.retire, kept, prunedEvents, prunedKeys, prunedTraffic }
 }
 
 
@@ -109,7 +114,7 @@ export function startRetention(deps: { db: Db; redis: RelayRedis; lockKey: strin
     if (!got) return
     try {
       const r = await maintainStorage(deps.db, deps.policy)
-      if (r.added.length || r.retired.length || r.prunedEvents || r.prunedKeys) deps.log.info(r, 'storage: partitions maintained')
+      if (r.added.length || r.retired.length || r.prunedEvents || r.prunedKeys || r.prunedTraffic) deps.log.info(r, 'storage: partitions maintained')
       if (r.kept) deps.log.warn({ kept: r.kept, retired: r.retired }, 'retention kept events with unfinished work (moved to the default partitions)')
     } catch (err) {
       deps.log.warn({ err: (err as Error).message }, 'storage maintenance failed; retrying at the next tick')

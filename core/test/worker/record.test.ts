@@ -12,7 +12,7 @@ const f = await taskFixture('record_task')
 t.teardown(() => f.close())
 const { db, redis, keys } = f.relay.services
 const metrics = f.relay.metrics
-const recorder = new Recorder({ db, redis, keys, metrics, log: pino({ level: 'silent' }) })
+const recorder = new Recorder({ db, redis, keys, metrics, traffic: f.relay.traffic, log: pino({ level: 'silent' }) })
 const opts = (worker: string) => ({ worker, defaultTimeoutMs: 15_000, maxTimeoutMs: 60_000, leaseMarginMs: 1_000 })
 const attempt = (c: Claim): AttemptRecord => ({
   deliveryId: c.id, number: c.attempt_seq, startedAt: Date.now(), durationMs: 3, outcome: 'retry',

@@ -91,7 +91,7 @@ export async function deliveryRoutes(app: FastifyInstance, { services: s }: Rout
       }).reverse(),
       totalAttempts: attempts.length,
       retryable: RETRYABLE_NOW.includes(d.status as DeliveryStatus),
-      flash: req.query.test ? 'Test event sent: this delivery is its only one (its origin shows as replay: the stored event, marked x-relay-test: true, is delivered to this subscription alone).' : req.query.replayed ? 'Replay queued: a new delivery of the stored event.' : req.query.retried ? 'Retry queued.' : null,
+      flash: req.query.test ? 'Test event sent: this delivery is its only one (origin test: the stored event, marked x-relay-test: true, is delivered to this subscription alone).' : req.query.replayed ? 'Replay queued: a new delivery of the stored event.' : req.query.retried ? 'Retry queued.' : null,
     })
   })
 

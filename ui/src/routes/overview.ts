@@ -1,19 +1,24 @@
-/** The overview: throughput, success rate, queue depths and recent failures, polled live. */
+/** The overview: counters, traffic charts, subscription health and recent failures, polled live. */
 import type { FastifyInstance } from 'fastify'
 import { withDb } from '../core.ts'
 import { overview } from '../queries.ts'
 import { page, partial } from '../render.ts'
+import { traffic, windowOf } from '../traffic.ts'
 import type { RouteOptions } from './context.ts'
 
 export const OVERVIEW_REFRESH_SECONDS = 5
 
 export async function overviewRoutes(app: FastifyInstance, { services: s }: RouteOptions): Promise<void> {
+  const load = (query: unknown) => {
+    const window = windowOf((query as { window?: unknown }).window)
+    return withDb(() => Promise.all([overview(s), traffic(s, window)]))
+  }
   app.get('/', async (req, reply) => {
-    const stats = await withDb(() => overview(s))
-    return page(req, reply, 'overview.njk', { stats, refresh: OVERVIEW_REFRESH_SECONDS, nav: 'overview' })
+    const [stats, charts] = await load(req.query)
+    return page(req, reply, 'overview.njk', { stats, charts, refresh: OVERVIEW_REFRESH_SECONDS, nav: 'overview' })
   })
   app.get('/overview/stats', async (req, reply) => {
-    const stats = await withDb(() => overview(s))
-    return partial(req, reply, 'partials/overview-stats.njk', { stats, refresh: OVERVIEW_REFRESH_SECONDS })
+    const [stats, charts] = await load(req.query)
+    return partial(req, reply, 'partials/overview-stats.njk', { stats, charts, refresh: OVERVIEW_REFRESH_SECONDS })
   })
 }

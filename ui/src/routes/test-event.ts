@@ -38,7 +38,8 @@ export async function testEventRoutes(app: FastifyInstance, { services: s }: Rou
       idempotencyKey: null,
       fanoutStatus: 'recorded',
     }]))
-    const deliveryId = await s.deliveries.replayEvent(eventId, sub.id)
+    s.traffic.event(sub.source_id)
+    const deliveryId = await s.deliveries.replayEvent(eventId, sub.id, 'test')
     return reply.redirect(`${UI_PREFIX}/deliveries/${deliveryId}?test=1`, 303)
   })
 }

@@ -1,0 +1,182 @@
+/**
+ * The traffic rollup's tables (sql/0018): the writes a process makes when it adds its
+ * counts, and the reads behind the overview's charts and subscription health. Writes
+ * are sorted by key so two processes adding at once lock rows in the same order and
+ * cannot deadlock.
+ */
+import { sql } from 'slonik'
+import Type, { type Static } from 'typebox'
+import type { Db, Queryable } from '../db/pool.ts'
+import { row } from '../db/row.ts'
+
+/** How long per-minute counts are kept: the overview shows at most a day. */
+export const TRAFFIC_KEEP_MS = 2 * 86_400_000
+
+export interface EventCount {
+  readonly minute: number
+  readonly sourceId: string
+  readonly events: number
+}
+
+export interface AttemptCount {
+  readonly minute: number
+  readonly subscriptionId: string
+  readonly succeeded: number
+  readonly failed: number
+  readonly dead: number
+  readonly skipped: number
+  readonly latency: readonly number[]
+}
+
+export interface HealthChange {
+  readonly subscriptionId: string
+  /** Null: no success among these attempts. */
+  readonly lastSuccessAt: number | null
+  readonly lastFailureAt: number | null
+  readonly lastError: string | null
+  /** Failures after the last success among these attempts (all of them without one). */
+  readonly trailingFailures: number
+}
+
+const byKey = <T>(rows: readonly T[], key: (r: T) => string) => [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
+
+export async function addEventCounts(db: Queryable, counts: readonly EventCount[]): Promise<void> {
+  if (counts.length === 0) return
+  const rows = byKey(counts, (c) => `${c.minute}|${c.sourceId}`)
+  await db.query(sql.unsafe`
+    INSERT INTO traffic_events (minute, source_id, events)
+    SELECT to_timestamp(u.minute / 1000.0), u.source_id, u.events
+    FROM ${sql.unnest(rows.map((c) => [c.minute, c.sourceId, c.events]), ['int8', 'uuid', 'int8'])} AS u(minute, source_id, events)
+    ON CONFLICT (minute, source_id) DO UPDATE SET events = traffic_events.events + excluded.events`)
+}
+
+export async function addAttemptCounts(db: Queryable, counts: readonly AttemptCount[]): Promise<void> {
+  if (counts.length === 0) return
+  const rows = byKey(counts, (c) => `${c.minute}|${c.subscriptionId}`).map((c) => ({ ...c, latency: [...c.latency] }))
+  // A JSON record set: unnest cannot carry one array per row.
+  await db.query(sql.unsafe`
+    INSERT INTO traffic_attempts (minute, subscription_id, succeeded, failed, dead, skipped, latency)
+    SELECT to_timestamp(r."minute" / 1000.0), r."subscriptionId", r.succeeded, r.failed, r.dead, r.skipped, r.latency
+    FROM jsonb_to_recordset(${sql.jsonb(rows as never)})
+      AS r("minute" int8, "subscriptionId" uuid, succeeded int8, failed int8, dead int8, skipped int8, latency int8[])
+    ON CONFLICT (minute, subscription_id) DO UPDATE SET
+      succeeded = traffic_attempts.succeeded + excluded.succeeded,
+      failed = traffic_attempts.failed + excluded.failed,
+      dead = traffic_attempts.dead + excluded.dead,
+      skipped = traffic_attempts.skipped + excluded.skipped,
+      latency = (SELECT array_agg(coalesce(a, 0) + coalesce(b, 0) ORDER BY i)
+                 FROM unnest(traffic_attempts.latency, excluded.latency) WITH ORDINALITY AS x(a, b, i))`)
+}
+
+/**
+ * A success resets the failure streak to the failures after it; without one the streak
+ * grows. Subscriptions deleted meanwhile are skipped (the join).
+ */
+export async function updateHealth(db: Queryable, changes: readonly HealthChange[]): Promise<void> {
+  if (changes.length === 0) return
+  const rows = byKey(changes, (c) => c.subscriptionId)
+  await db.query(sql.unsafe`
+    INSERT INTO subscription_health (subscription_id, last_success_at, last_failure_at, last_error, consecutive_failures, updated_at)
+    SELECT r."subscriptionId", to_timestamp(r."lastSuccessAt" / 1000.0), to_timestamp(r."lastFailureAt" / 1000.0), r."lastError", r."trailingFailures", now()
+    FROM jsonb_to_recordset(${sql.jsonb(rows as never)})
+      AS r("subscriptionId" uuid, "lastSuccessAt" int8, "lastFailureAt" int8, "lastError" text, "trailingFailures" int8)
+      JOIN subscriptions s ON s.id = r."subscriptionId"
+    ORDER BY r."subscriptionId"
+    ON CONFLICT (subscription_id) DO UPDATE SET
+      last_success_at = GREATEST(subscription_health.last_success_at, excluded.last_success_at),
+      last_failure_at = GREATEST(subscription_health.last_failure_at, excluded.last_failure_at),
+      last_error = CASE WHEN excluded.last_failure_at IS NOT NULL THEN excluded.last_error ELSE subscription_health.last_error END,
+      consecutive_failures = CASE WHEN excluded.last_success_at IS NOT NULL THEN excluded.consecutive_failures
+        ELSE subscription_health.consecutive_failures + excluded.consecutive_failures END,
+      updated_at = now()`)
+}
+
+const Deleted = row(Type.Object({ n: Type.Integer() }))
+
+/** Drops counts older than TRAFFIC_KEEP_MS (retention's maintenance run calls it). */
+export async function pruneTraffic(db: Db, now = Date.now()): Promise<number> {
+  const before = new Date(now - TRAFFIC_KEEP_MS).toISOString()
+  return db.oneFirst(sql.type(Deleted)`
+    WITH e AS (DELETE FROM traffic_events WHERE minute < ${before}::timestamptz RETURNING 1),
+         a AS (DELETE FROM traffic_attempts WHERE minute < ${before}::timestamptz RETURNING 1)
+    SELECT ((SELECT count(*) FROM e) + (SELECT count(*) FROM a))::int AS n`)
+}
+
+const Point = Type.Object({ at: Type.Number(), events: Type.Integer(), succeeded: Type.Integer(), failed: Type.Integer() })
+export type TrafficPoint = Static<typeof Point>
+const POINT = row(Point)
+
+/**
+ * Events received and attempts made per step over [since, now), every step present
+ * (zero when nothing happened), oldest first: what a chart draws.
+ */
+export async function trafficSeries(db: Queryable, opts: { sinceMs: number; stepMs: number; now?: number }): Promise<readonly TrafficPoint[]> {
+  const step = opts.stepMs / 1000
+  const since = Math.floor(opts.sinceMs / opts.stepMs) * opts.stepMs
+  const now = opts.now ?? Date.now()
+  return db.any(sql.type(POINT)`
+    WITH steps AS (
+      SELECT generate_series(to_timestamp(${since / 1000}), to_timestamp(${now / 1000}), make_interval(secs => ${step})) AS at
+    ), ev AS (
+      SELECT to_timestamp(floor(extract(epoch FROM minute) / ${step}) * ${step}) AS at, sum(events) AS n
+      FROM traffic_events WHERE minute >= to_timestamp(${since / 1000}) GROUP BY 1
+    ), att AS (
+      SELECT to_timestamp(floor(extract(epoch FROM minute) / ${step}) * ${step}) AS at, sum(succeeded) AS ok, sum(failed) AS bad
+      FROM traffic_attempts WHERE minute >= to_timestamp(${since / 1000}) GROUP BY 1
+    )
+    SELECT steps.at, coalesce(ev.n, 0)::int AS events, coalesce(att.ok, 0)::int AS succeeded, coalesce(att.bad, 0)::int AS failed
+    FROM steps LEFT JOIN ev ON ev.at = steps.at LEFT JOIN att ON att.at = steps.at
+    ORDER BY steps.at`)
+}
+
+const SubscriptionTraffic = Type.Object({
+  subscription_id: Type.String(),
+  succeeded: Type.Integer(),
+  failed: Type.Integer(),
+  dead: Type.Integer(),
+  skipped: Type.Integer(),
+  latency: Type.Array(Type.Integer()),
+  last_success_at: Type.Union([Type.Null(), Type.Number()]),
+  last_failure_at: Type.Union([Type.Null(), Type.Number()]),
+  last_error: Type.Union([Type.Null(), Type.String()]),
+  consecutive_failures: Type.Integer(),
+})
+export type SubscriptionTraffic = Static<typeof SubscriptionTraffic>
+const SUBSCRIPTION_TRAFFIC = row(SubscriptionTraffic)
+
+/**
+ * Each subscription's attempts since `sinceMs` with their latency buckets summed, and
+ * its health; subscriptions without either are left out. Reads the rollup by
+ * (subscription_id, minute), so its cost follows the number of subscriptions and
+ * minutes, not of deliveries.
+ */
+export async function subscriptionTraffic(db: Queryable, sinceMs: number, ids?: readonly string[]): Promise<readonly SubscriptionTraffic[]> {
+  const since = sql.fragment`to_timestamp(${sinceMs / 1000})`
+  const only = ids ? sql.fragment`AND subscription_id = ANY(${sql.array(ids, 'uuid')})` : sql.fragment``
+  return db.any(sql.type(SUBSCRIPTION_TRAFFIC)`
+    WITH t AS (
+      SELECT subscription_id, sum(succeeded)::int AS succeeded, sum(failed)::int AS failed, sum(dead)::int AS dead, sum(skipped)::int AS skipped
+      FROM traffic_attempts WHERE minute >= ${since} ${only} GROUP BY subscription_id
+    ), l AS (
+      SELECT subscription_id, array_agg(n ORDER BY i) AS latency FROM (
+        SELECT ta.subscription_id, u.i, sum(u.v)::int AS n
+        FROM traffic_attempts ta, unnest(ta.latency) WITH ORDINALITY AS u(v, i)
+        WHERE ta.minute >= ${since} ${only} GROUP BY 1, 2) b
+      GROUP BY subscription_id
+    ), h AS (
+      SELECT * FROM subscription_health WHERE true ${only}
+    )
+    SELECT coalesce(t.subscription_id, h.subscription_id) AS subscription_id,
+      coalesce(t.succeeded, 0) AS succeeded, coalesce(t.failed, 0) AS failed, coalesce(t.dead, 0) AS dead, coalesce(t.skipped, 0) AS skipped,
+      coalesce(l.latency, '{}') AS latency,
+      h.last_success_at, h.last_failure_at, h.last_error, coalesce(h.consecutive_failures, 0)::int AS consecutive_failures
+    FROM t FULL JOIN h ON h.subscription_id = t.subscription_id LEFT JOIN l ON l.subscription_id = coalesce(t.subscription_id, h.subscription_id)`)
+}
+
+const Total = row(Type.Object({ n: Type.Integer() }))
+
+/** Events received since `sinceMs` (whole minutes: the minute it falls in counts). */
+export async function eventsSince(db: Queryable, sinceMs: number): Promise<number> {
+  return db.oneFirst(sql.type(Total)`SELECT coalesce(sum(events), 0)::int AS n FROM traffic_events
+    WHERE minute >= to_timestamp(${Math.floor(sinceMs / 60_000) * 60})`)
+}

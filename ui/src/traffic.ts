@@ -1,0 +1,124 @@
+/**
+ * The overview's pictures: events and attempts per step over a window, and each
+ * subscription's success rate, p95 latency and health. Everything is read from the
+ * per-minute rollup (core/src/store/traffic.ts), so the page costs the same on a table
+ * of a thousand deliveries or of a hundred million.
+ */
+import { barChart } from './charts.ts'
+import { eventsSince, latencyQuantile, listSources, subscriptionTraffic, subscriptionsById, trafficSeries, type Services, type SubscriptionTraffic } from './core.ts'
+import { destinationOf } from './destinations.ts'
+
+export const TRAFFIC_WINDOWS = {
+  hour: { label: 'Last hour', stepMs: 60_000, steps: 60 },
+  day: { label: 'Last 24 hours', stepMs: 15 * 60_000, steps: 96 },
+} as const
+export type TrafficWindow = keyof typeof TRAFFIC_WINDOWS
+
+export const windowOf = (v: unknown): TrafficWindow => (v === 'day' ? 'day' : 'hour')
+
+/** The events-per-minute tile averages this many minutes, the current one included. */
+const RATE_MINUTES = 5
+
+/** The overview lists this many subscriptions: failing ones first, then the busiest. */
+export const HEALTH_ROWS = 25
+
+export type Health = 'failing' | 'healthy' | 'disabled' | 'idle'
+
+export interface SubscriptionHealth {
+  readonly id: string
+  readonly label: string
+  readonly sourceId: string
+  readonly sourceName: string
+  readonly attempts: number
+  readonly succeeded: number
+  readonly failed: number
+  readonly dead: number
+  /** Succeeded attempts of all attempts, in percent; null without attempts. */
+  readonly successRate: number | null
+  readonly p95Ms: number | null
+  readonly lastSuccessAt: number | null
+  readonly lastFailureAt: number | null
+  readonly lastError: string | null
+  readonly consecutiveFailures: number
+  readonly health: Health
+}
+
+/** Failing: the latest attempt failed; healthy: it succeeded; idle: none recorded yet. */
+export function healthOf(enabled: boolean, t: Pick<SubscriptionTraffic, 'consecutive_failures' | 'last_success_at' | 'last_failure_at'>): Health {
+  if (!enabled) return 'disabled'
+  if (t.consecutive_failures > 0) return 'failing'
+  return t.last_success_at !== null ? 'healthy' : 'idle'
+}
+
+const rank = (h: SubscriptionHealth) => (h.health === 'failing' ? 0 : 1)
+
+export async function traffic(s: Services, window: TrafficWindow, now = Date.now()) {
+  const w = TRAFFIC_WINDOWS[window]
+  const sinceMs = Math.floor(now / w.stepMs) * w.stepMs - (w.steps - 1) * w.stepMs
+  const [points, perSubscription, recent] = await Promise.all([
+    trafficSeries(s.db, { sinceMs, stepMs: w.stepMs, now }),
+    subscriptionTraffic(s.db, sinceMs),
+    eventsSince(s.db, now - (RATE_MINUTES - 1) * 60_000),
+  ])
+  const ids = perSubscription.map((t) => t.subscription_id)
+  const [subs, sources] = await Promise.all([subscriptionsById(s.db, ids), listSources(s.db)])
+  const subById = new Map(subs.map((x) => [x.id, x]))
+  const sourceName = new Map(sources.map((x) => [x.id, x.name]))
+  const rows: SubscriptionHealth[] = []
+  for (const t of perSubscription) {
+    const sub = subById.get(t.subscription_id)
+    if (!sub) continue // deleted: its counts stay in the totals only
+    const attempts = t.succeeded + t.failed
+    rows.push({
+      id: sub.id,
+      label: destinationOf(s, sub).label,
+      sourceId: sub.source_id,
+      sourceName: sourceName.get(sub.source_id) ?? '',
+      attempts,
+      succeeded: t.succeeded,
+      failed: t.failed,
+      dead: t.dead,
+      successRate: attempts === 0 ? null : Math.floor((t.succeeded / attempts) * 1000) / 10,
+      p95Ms: latencyQuantile(t.latency, 0.95),
+      lastSuccessAt: t.last_success_at,
+      lastFailureAt: t.last_failure_at,
+      lastError: t.last_error,
+      consecutiveFailures: t.consecutive_failures,
+      health: healthOf(sub.enabled, t),
+    })
+  }
+  rows.sort((a, b) => rank(a) - rank(b) || b.consecutiveFailures - a.consecutiveFailures || b.attempts - a.attempts)
+  const series = { events: 0, succeeded: 0, failed: 0 }
+  for (const p of points) {
+    series.events += p.events
+    series.succeeded += p.succeeded
+    series.failed += p.failed
+  }
+  return {
+    window,
+    windowLabel: w.label,
+    windows: Object.entries(TRAFFIC_WINDOWS).map(([key, v]) => ({ key, label: v.label })),
+    totals: series,
+    perMinute: Math.round((recent / RATE_MINUTES) * 10) / 10,
+    successRate: series.succeeded + series.failed === 0 ? null : Math.floor((series.succeeded / (series.succeeded + series.failed)) * 1000) / 10,
+    eventsChart: barChart({
+      title: `Events received per ${w.stepMs === 60_000 ? 'minute' : '15 minutes'}, ${w.label.toLowerCase()}`,
+      unit: 'events',
+      series: [{ name: 'events', cls: 'info' }],
+      bars: points.map((p) => ({ at: p.at, values: [p.events] })),
+      stepMs: w.stepMs,
+    }),
+    attemptsChart: barChart({
+      title: `Delivery attempts per ${w.stepMs === 60_000 ? 'minute' : '15 minutes'}, ${w.label.toLowerCase()}`,
+      unit: 'attempts',
+      series: [
+        { name: 'succeeded', cls: 'ok' },
+        { name: 'failed', cls: 'bad' },
+      ],
+      bars: points.map((p) => ({ at: p.at, values: [p.succeeded, p.failed] })),
+      stepMs: w.stepMs,
+    }),
+    subscriptions: rows.slice(0, HEALTH_ROWS),
+    moreSubscriptions: Math.max(0, rows.length - HEALTH_ROWS),
+  }
+}
