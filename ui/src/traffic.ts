@@ -5,7 +5,7 @@
  * of a thousand deliveries or of a hundred million.
  */
 import { barChart } from './charts.ts'
-import { eventsSince, latencyQuantile, listSources, subscriptionTraffic, subscriptionsById, trafficSeries, type Services, type SubscriptionTraffic } from './core.ts'
+import { eventsSince, latencyQuantile, listSources, subscriptionTraffic, subscriptionsById, trafficSeries, type Services, type SubscriptionRow, type SubscriptionTraffic } from './core.ts'
 import { destinationOf } from './destinations.ts'
 
 export const TRAFFIC_WINDOWS = {
@@ -50,6 +50,35 @@ export function healthOf(enabled: boolean, t: Pick<SubscriptionTraffic, 'consecu
   return t.last_success_at !== null ? 'healthy' : 'idle'
 }
 
+function healthRow(s: Services, sub: SubscriptionRow, sourceName: string, t: SubscriptionTraffic): SubscriptionHealth {
+  const attempts = t.succeeded + t.failed
+  return {
+    id: sub.id,
+    label: destinationOf(s, sub).label,
+    sourceId: sub.source_id,
+    sourceName,
+    attempts,
+    succeeded: t.succeeded,
+    failed: t.failed,
+    dead: t.dead,
+    successRate: attempts === 0 ? null : Math.floor((t.succeeded / attempts) * 1000) / 10,
+    p95Ms: latencyQuantile(t.latency, 0.95),
+    lastSuccessAt: t.last_success_at,
+    lastFailureAt: t.last_failure_at,
+    lastError: t.last_error,
+    consecutiveFailures: t.consecutive_failures,
+    health: healthOf(sub.enabled, t),
+  }
+}
+
+const NO_TRAFFIC = { succeeded: 0, failed: 0, dead: 0, skipped: 0, latency: [], last_success_at: null, last_failure_at: null, last_error: null, consecutive_failures: 0 }
+
+/** One subscription's last hour and health, for its own page. */
+export async function subscriptionHealth(s: Services, sub: SubscriptionRow, sourceName: string, now = Date.now()): Promise<SubscriptionHealth> {
+  const [t] = await subscriptionTraffic(s.db, now - 3_600_000, [sub.id])
+  return healthRow(s, sub, sourceName, t ?? { subscription_id: sub.id, ...NO_TRAFFIC })
+}
+
 const rank = (h: SubscriptionHealth) => (h.health === 'failing' ? 0 : 1)
 
 export async function traffic(s: Services, window: TrafficWindow, now = Date.now()) {
@@ -67,25 +96,8 @@ export async function traffic(s: Services, window: TrafficWindow, now = Date.now
   const rows: SubscriptionHealth[] = []
   for (const t of perSubscription) {
     const sub = subById.get(t.subscription_id)
-    if (!sub) continue // deleted: its counts stay in the totals only
-    const attempts = t.succeeded + t.failed
-    rows.push({
-      id: sub.id,
-      label: destinationOf(s, sub).label,
-      sourceId: sub.source_id,
-      sourceName: sourceName.get(sub.source_id) ?? '',
-      attempts,
-      succeeded: t.succeeded,
-      failed: t.failed,
-      dead: t.dead,
-      successRate: attempts === 0 ? null : Math.floor((t.succeeded / attempts) * 1000) / 10,
-      p95Ms: latencyQuantile(t.latency, 0.95),
-      lastSuccessAt: t.last_success_at,
-      lastFailureAt: t.last_failure_at,
-      lastError: t.last_error,
-      consecutiveFailures: t.consecutive_failures,
-      health: healthOf(sub.enabled, t),
-    })
+    // Deleted: its counts stay in the totals only.
+    if (sub) rows.push(healthRow(s, sub, sourceName.get(sub.source_id) ?? '', t))
   }
   rows.sort((a, b) => rank(a) - rank(b) || b.consecutiveFailures - a.consecutiveFailures || b.attempts - a.attempts)
   const series = { events: 0, succeeded: 0, failed: 0 }

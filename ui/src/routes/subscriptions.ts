@@ -24,6 +24,7 @@ import { page, partial } from '../render.ts'
 import { describeFields, readForm, validate, type FieldErrors } from '../schema-form.ts'
 import { UI_PREFIX } from '../session.ts'
 import { shownOnce } from '../shown-once.ts'
+import { subscriptionHealth } from '../traffic.ts'
 import { sampleTestBody } from './test-event.ts'
 import { field, uuidParam, type RouteOptions } from './context.ts'
 
@@ -133,6 +134,7 @@ export async function subscriptionRoutes(app: FastifyInstance, { services: s }: 
       fields: configFields(s, sub.action, masked, {}, true),
       transforms: await transforms(sub.transform_version_id),
       pausedCount: await withDb(() => pausedDeliveries(s.db, sub.id)),
+      health: await withDb(() => subscriptionHealth(s, sub, source.name)),
       ...ctx,
     }, status)
   }
