@@ -9,8 +9,9 @@ import { eventsSince, latencyQuantile, listSources, subscriptionTraffic, subscri
 import { destinationOf } from './destinations.ts'
 
 export const TRAFFIC_WINDOWS = {
-  hour: { label: 'Last hour', stepMs: 60_000, steps: 60 },
-  day: { label: 'Last 24 hours', stepMs: 15 * 60_000, steps: 96 },
+  hour: { label: 'Last hour', stepMs: 60_000, steps: 60, refreshSeconds: 5 },
+  // A day's bars move every 15 minutes: refreshing it as often as the hour's would only cost.
+  day: { label: 'Last 24 hours', stepMs: 15 * 60_000, steps: 96, refreshSeconds: 30 },
 } as const
 export type TrafficWindow = keyof typeof TRAFFIC_WINDOWS
 
@@ -75,7 +76,7 @@ const NO_TRAFFIC = { succeeded: 0, failed: 0, dead: 0, skipped: 0, latency: [], 
 
 /** One subscription's last hour and health, for its own page. */
 export async function subscriptionHealth(s: Services, sub: SubscriptionRow, sourceName: string, now = Date.now()): Promise<SubscriptionHealth> {
-  const [t] = await subscriptionTraffic(s.db, now - 3_600_000, [sub.id])
+  const [t] = await subscriptionTraffic(s.db, { sinceMs: Math.floor(now / 60_000) * 60_000 - 59 * 60_000, stepMs: 60_000, ids: [sub.id] })
   return healthRow(s, sub, sourceName, t ?? { subscription_id: sub.id, ...NO_TRAFFIC })
 }
 
@@ -86,7 +87,7 @@ export async function traffic(s: Services, window: TrafficWindow, now = Date.now
   const sinceMs = Math.floor(now / w.stepMs) * w.stepMs - (w.steps - 1) * w.stepMs
   const [points, perSubscription, recent] = await Promise.all([
     trafficSeries(s.db, { sinceMs, stepMs: w.stepMs, now }),
-    subscriptionTraffic(s.db, sinceMs),
+    subscriptionTraffic(s.db, { sinceMs, stepMs: w.stepMs }),
     eventsSince(s.db, now - (RATE_MINUTES - 1) * 60_000),
   ])
   const ids = perSubscription.map((t) => t.subscription_id)
@@ -109,6 +110,7 @@ export async function traffic(s: Services, window: TrafficWindow, now = Date.now
   return {
     window,
     windowLabel: w.label,
+    refreshSeconds: w.refreshSeconds,
     windows: Object.entries(TRAFFIC_WINDOWS).map(([key, v]) => ({ key, label: v.label })),
     totals: series,
     perMinute: Math.round((recent / RATE_MINUTES) * 10) / 10,

@@ -8,9 +8,19 @@ import { sql } from 'slonik'
 import Type, { type Static } from 'typebox'
 import type { Db, Queryable } from '../db/pool.ts'
 import { row } from '../db/row.ts'
+import { LATENCY_BUCKETS } from '../traffic/latency.ts'
 
-/** How long per-minute counts are kept: the overview shows at most a day. */
+/** How long counts are kept: the overview shows at most a day. */
 export const TRAFFIC_KEEP_MS = 2 * 86_400_000
+
+/** The spans counts are kept at, in minutes: every count goes into one row of each. */
+export const SPANS = [1, 15] as const
+export type Span = (typeof SPANS)[number]
+
+/** The span a chart of `stepMs` steps reads: the longest that divides its step. */
+export function spanFor(stepMs: number): Span {
+  return stepMs % (15 * 60_000) === 0 ? 15 : 1
+}
 
 export interface EventCount {
   readonly minute: number
@@ -40,26 +50,51 @@ export interface HealthChange {
 
 const byKey = <T>(rows: readonly T[], key: (r: T) => string) => [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
 
+/**
+ * Per-minute counts as rows of every span, summed per span start and id, sorted by
+ * key (the lock order).
+ */
+function atEverySpan<C extends { minute: number }>(counts: readonly C[], id: (c: C) => string, add: (into: C, from: C) => C): (C & { span: Span })[] {
+  const rows = new Map<string, C & { span: Span }>()
+  for (const span of SPANS) {
+    const ms = span * 60_000
+    for (const c of counts) {
+      const minute = c.minute - (c.minute % ms)
+      const key = `${span}|${minute}|${id(c)}`
+      const had = rows.get(key)
+      rows.set(key, had ? { ...add(had, c), span, minute } : { ...c, span, minute })
+    }
+  }
+  return byKey([...rows.values()], (r) => `${String(r.span).padStart(2, '0')}|${r.minute}|${id(r)}`)
+}
+
 export async function addEventCounts(db: Queryable, counts: readonly EventCount[]): Promise<void> {
   if (counts.length === 0) return
-  const rows = byKey(counts, (c) => `${c.minute}|${c.sourceId}`)
+  const rows = atEverySpan(counts, (c) => c.sourceId, (a, b) => ({ ...a, events: a.events + b.events }))
   await db.query(sql.unsafe`
-    INSERT INTO traffic_events (minute, source_id, events)
-    SELECT to_timestamp(u.minute / 1000.0), u.source_id, u.events
-    FROM ${sql.unnest(rows.map((c) => [c.minute, c.sourceId, c.events]), ['int8', 'uuid', 'int8'])} AS u(minute, source_id, events)
-    ON CONFLICT (minute, source_id) DO UPDATE SET events = traffic_events.events + excluded.events`)
+    INSERT INTO traffic_events (span, minute, source_id, events)
+    SELECT u.span, to_timestamp(u.minute / 1000.0), u.source_id, u.events
+    FROM ${sql.unnest(rows.map((c) => [c.span, c.minute, c.sourceId, c.events]), ['int2', 'int8', 'uuid', 'int8'])} AS u(span, minute, source_id, events)
+    ON CONFLICT (span, minute, source_id) DO UPDATE SET events = traffic_events.events + excluded.events`)
 }
 
 export async function addAttemptCounts(db: Queryable, counts: readonly AttemptCount[]): Promise<void> {
   if (counts.length === 0) return
-  const rows = byKey(counts, (c) => `${c.minute}|${c.subscriptionId}`).map((c) => ({ ...c, latency: [...c.latency] }))
+  const rows = atEverySpan(counts, (c) => c.subscriptionId, (a, b) => ({
+    ...a,
+    succeeded: a.succeeded + b.succeeded,
+    failed: a.failed + b.failed,
+    dead: a.dead + b.dead,
+    skipped: a.skipped + b.skipped,
+    latency: a.latency.map((n, i) => n + (b.latency[i] ?? 0)),
+  }))
   // A JSON record set: unnest cannot carry one array per row.
   await db.query(sql.unsafe`
-    INSERT INTO traffic_attempts (minute, subscription_id, succeeded, failed, dead, skipped, latency)
-    SELECT to_timestamp(r."minute" / 1000.0), r."subscriptionId", r.succeeded, r.failed, r.dead, r.skipped, r.latency
+    INSERT INTO traffic_attempts (span, minute, subscription_id, succeeded, failed, dead, skipped, latency)
+    SELECT r.span, to_timestamp(r."minute" / 1000.0), r."subscriptionId", r.succeeded, r.failed, r.dead, r.skipped, r.latency
     FROM jsonb_to_recordset(${sql.jsonb(rows as never)})
-      AS r("minute" int8, "subscriptionId" uuid, succeeded int8, failed int8, dead int8, skipped int8, latency int8[])
-    ON CONFLICT (minute, subscription_id) DO UPDATE SET
+      AS r(span int2, "minute" int8, "subscriptionId" uuid, succeeded int8, failed int8, dead int8, skipped int8, latency int8[])
+    ON CONFLICT (span, minute, subscription_id) DO UPDATE SET
       succeeded = traffic_attempts.succeeded + excluded.succeeded,
       failed = traffic_attempts.failed + excluded.failed,
       dead = traffic_attempts.dead + excluded.dead,
@@ -108,21 +143,23 @@ const POINT = row(Point)
 
 /**
  * Events received and attempts made per step over [since, now), every step present
- * (zero when nothing happened), oldest first: what a chart draws.
+ * (zero when nothing happened), oldest first: what a chart draws. Reads the longest
+ * span that divides the step.
  */
 export async function trafficSeries(db: Queryable, opts: { sinceMs: number; stepMs: number; now?: number }): Promise<readonly TrafficPoint[]> {
   const step = opts.stepMs / 1000
+  const span = spanFor(opts.stepMs)
   const since = Math.floor(opts.sinceMs / opts.stepMs) * opts.stepMs
   const now = opts.now ?? Date.now()
   return db.any(sql.type(POINT)`
     WITH steps AS (
       SELECT generate_series(to_timestamp(${since / 1000}), to_timestamp(${now / 1000}), make_interval(secs => ${step})) AS at
     ), ev AS (
-      SELECT to_timestamp(floor(extract(epoch FROM minute) / ${step}) * ${step}) AS at, sum(events) AS n
-      FROM traffic_events WHERE minute >= to_timestamp(${since / 1000}) GROUP BY 1
+      SELECT date_bin(make_interval(secs => ${step}), minute, to_timestamp(0)) AS at, sum(events) AS n
+      FROM traffic_events WHERE span = ${span} AND minute >= to_timestamp(${since / 1000}) GROUP BY 1
     ), att AS (
-      SELECT to_timestamp(floor(extract(epoch FROM minute) / ${step}) * ${step}) AS at, sum(succeeded) AS ok, sum(failed) AS bad
-      FROM traffic_attempts WHERE minute >= to_timestamp(${since / 1000}) GROUP BY 1
+      SELECT date_bin(make_interval(secs => ${step}), minute, to_timestamp(0)) AS at, sum(succeeded) AS ok, sum(failed) AS bad
+      FROM traffic_attempts WHERE span = ${span} AND minute >= to_timestamp(${since / 1000}) GROUP BY 1
     )
     SELECT steps.at, coalesce(ev.n, 0)::int AS events, coalesce(att.ok, 0)::int AS succeeded, coalesce(att.bad, 0)::int AS failed
     FROM steps LEFT JOIN ev ON ev.at = steps.at LEFT JOIN att ON att.at = steps.at
@@ -146,31 +183,32 @@ const SUBSCRIPTION_TRAFFIC = row(SubscriptionTraffic)
 
 /**
  * Each subscription's attempts since `sinceMs` with their latency buckets summed, and
- * its health; subscriptions without either are left out. Reads the rollup by
- * (subscription_id, minute), so its cost follows the number of subscriptions and
- * minutes, not of deliveries.
+ * its health; subscriptions without either are left out. `sinceMs` falls on a start of
+ * the span read (spanFor(step)). Its cost follows the number of subscriptions and
+ * spans, not of deliveries.
  */
-export async function subscriptionTraffic(db: Queryable, sinceMs: number, ids?: readonly string[]): Promise<readonly SubscriptionTraffic[]> {
-  const since = sql.fragment`to_timestamp(${sinceMs / 1000})`
+export async function subscriptionTraffic(db: Queryable, o: { sinceMs: number; stepMs: number; ids?: readonly string[] }): Promise<readonly SubscriptionTraffic[]> {
+  const since = sql.fragment`to_timestamp(${o.sinceMs / 1000})`
+  const ids = o.ids
   const only = ids ? sql.fragment`AND subscription_id = ANY(${sql.array(ids, 'uuid')})` : sql.fragment``
+  // Bucket by bucket with plain sums: one pass over the rows, no unnest per row.
+  const latency = sql.join(
+    Array.from({ length: LATENCY_BUCKETS }, (_, i) => sql.fragment`coalesce(sum(latency[${sql.literalValue(String(i + 1))}::int]), 0)::int`),
+    sql.fragment`, `,
+  )
   return db.any(sql.type(SUBSCRIPTION_TRAFFIC)`
     WITH t AS (
-      SELECT subscription_id, sum(succeeded)::int AS succeeded, sum(failed)::int AS failed, sum(dead)::int AS dead, sum(skipped)::int AS skipped
-      FROM traffic_attempts WHERE minute >= ${since} ${only} GROUP BY subscription_id
-    ), l AS (
-      SELECT subscription_id, array_agg(n ORDER BY i) AS latency FROM (
-        SELECT ta.subscription_id, u.i, sum(u.v)::int AS n
-        FROM traffic_attempts ta, unnest(ta.latency) WITH ORDINALITY AS u(v, i)
-        WHERE ta.minute >= ${since} ${only} GROUP BY 1, 2) b
-      GROUP BY subscription_id
+      SELECT subscription_id, sum(succeeded)::int AS succeeded, sum(failed)::int AS failed, sum(dead)::int AS dead, sum(skipped)::int AS skipped,
+        ARRAY[${latency}] AS latency
+      FROM traffic_attempts WHERE span = ${spanFor(o.stepMs)} AND minute >= ${since} ${only} GROUP BY subscription_id
     ), h AS (
       SELECT * FROM subscription_health WHERE true ${only}
     )
     SELECT coalesce(t.subscription_id, h.subscription_id) AS subscription_id,
       coalesce(t.succeeded, 0) AS succeeded, coalesce(t.failed, 0) AS failed, coalesce(t.dead, 0) AS dead, coalesce(t.skipped, 0) AS skipped,
-      coalesce(l.latency, '{}') AS latency,
+      coalesce(t.latency, '{}') AS latency,
       h.last_success_at, h.last_failure_at, h.last_error, coalesce(h.consecutive_failures, 0)::int AS consecutive_failures
-    FROM t FULL JOIN h ON h.subscription_id = t.subscription_id LEFT JOIN l ON l.subscription_id = coalesce(t.subscription_id, h.subscription_id)`)
+    FROM t FULL JOIN h ON h.subscription_id = t.subscription_id`)
 }
 
 const Total = row(Type.Object({ n: Type.Integer() }))
@@ -178,5 +216,5 @@ const Total = row(Type.Object({ n: Type.Integer() }))
 /** Events received since `sinceMs` (whole minutes: the minute it falls in counts). */
 export async function eventsSince(db: Queryable, sinceMs: number): Promise<number> {
   return db.oneFirst(sql.type(Total)`SELECT coalesce(sum(events), 0)::int AS n FROM traffic_events
-    WHERE minute >= to_timestamp(${Math.floor(sinceMs / 60_000) * 60})`)
+    WHERE span = 1 AND minute >= to_timestamp(${Math.floor(sinceMs / 60_000) * 60})`)
 }

@@ -24,7 +24,7 @@ const subscribe = async (path: string) => (await relay.api('/api/v1/subscription
 const ok = await subscribe('/ok')
 const down = await subscribe('/down')
 const statuses = async () => (await env.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM deliveries GROUP BY status')).map((r) => `${r.status}:${r.n}`).sort()
-const of = async (id: string) => (await subscriptionTraffic(db, Date.now() - 3_600_000)).find((r) => r.subscription_id === id)
+const of = async (id: string, stepMs = 60_000) => (await subscriptionTraffic(db, { sinceMs: Math.floor((Date.now() - 3_600_000) / 900_000) * 900_000, stepMs })).find((r) => r.subscription_id === id)
 
 const EVENTS = 4
 const ATTEMPTS = 3 // the test env's schedule: 200ms, 400ms
@@ -62,6 +62,11 @@ t.test('events and attempts are counted per minute; health follows the latest ou
   await relay.traffic.flush()
   const after = (await of(down))!
   t.match(after, { succeeded: 1, consecutive_failures: 0 })
+  t.match(await of(down, 900_000), { succeeded: 1, failed: EVENTS * ATTEMPTS, dead: EVENTS }, 'the 15-minute span holds the same counts')
+  const day = await trafficSeries(db, { sinceMs: Date.now() - 86_400_000, stepMs: 900_000 })
+  t.ok(day.length >= 96 && day.length <= 97, 'a day in 15-minute steps')
+  t.equal(day.reduce((a, p) => a + p.events, 0), EVENTS)
+  t.equal(day.reduce((a, p) => a + p.failed, 0), EVENTS * ATTEMPTS)
   t.match(after.last_error, /503/, 'the last error is still shown, with its time')
   t.ok(after.last_success_at! > after.last_failure_at!)
 })
@@ -81,7 +86,7 @@ t.test('two processes adding to the same minute add up, none lost', async (t) =>
     await Promise.all([a.flush(), b.flush()])
   }
   t.equal((await of(ok))!.succeeded, before + 2 * rounds)
-  const [row] = await env.query<{ events: string }>(`SELECT events FROM traffic_events WHERE source_id = $1 AND minute = to_timestamp($2 / 1000.0)`, [source.id, at - (at % 60_000)])
+  const [row] = await env.query<{ events: string }>(`SELECT events FROM traffic_events WHERE span = 1 AND source_id = $1 AND minute = to_timestamp($2 / 1000.0)`, [source.id, at - (at % 60_000)])
   t.equal(Number(row!.events), 2 * rounds)
 })
 
@@ -127,8 +132,8 @@ t.test('counts older than two days are pruned', async (t) => {
   r.attempt({ subscriptionId: ok, result: 'succeeded', at: old, durationMs: 1, error: null })
   await r.flush()
   const count = async () => Number((await env.query<{ n: string }>(`SELECT (SELECT count(*) FROM traffic_events WHERE minute < now() - interval '2 days') + (SELECT count(*) FROM traffic_attempts WHERE minute < now() - interval '2 days') AS n`))[0]!.n)
-  t.equal(await count(), 2)
-  t.equal(await pruneTraffic(db), 2)
+  t.equal(await count(), 4, 'a row of each span in each table')
+  t.equal(await pruneTraffic(db), 4)
   t.equal(await count(), 0)
   t.ok((await of(ok))!.succeeded > 0, 'recent counts stay')
 })

@@ -6,8 +6,6 @@ import { page, partial } from '../render.ts'
 import { traffic, windowOf } from '../traffic.ts'
 import type { RouteOptions } from './context.ts'
 
-export const OVERVIEW_REFRESH_SECONDS = 5
-
 export async function overviewRoutes(app: FastifyInstance, { services: s }: RouteOptions): Promise<void> {
   const load = (query: unknown) => {
     const window = windowOf((query as { window?: unknown }).window)
@@ -15,10 +13,10 @@ export async function overviewRoutes(app: FastifyInstance, { services: s }: Rout
   }
   app.get('/', async (req, reply) => {
     const [stats, charts] = await load(req.query)
-    return page(req, reply, 'overview.njk', { stats, charts, refresh: OVERVIEW_REFRESH_SECONDS, nav: 'overview' })
+    return page(req, reply, 'overview.njk', { stats, charts, refresh: charts.refreshSeconds, nav: 'overview' })
   })
   app.get('/overview/stats', async (req, reply) => {
     const [stats, charts] = await load(req.query)
-    return partial(req, reply, 'partials/overview-stats.njk', { stats, charts, refresh: OVERVIEW_REFRESH_SECONDS })
+    return partial(req, reply, 'partials/overview-stats.njk', { stats, charts, refresh: charts.refreshSeconds })
   })
 }
