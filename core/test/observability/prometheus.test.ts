@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { createTestEnv, eventually, startSubscriber } from '../../src/testing/index.ts'
-import { freePort } from '../../src/testing/relay-process.ts'
 import { requireTool } from '../../src/testing/external-tool.ts'
 
 interface Query { id: string; where: string; resolved: string; expectData: 'traffic' | 'failures' | 'dead' | 'rejections' | 'never' }
@@ -32,10 +31,9 @@ const sub = await startSubscriber((req, nth) => {
 })
 t.teardown(() => sub.close())
 
-// Prometheus on a free port, in a temp dir removed at the end.
+// Prometheus on port 0 (the port it got is read from its log: no port is picked and
+// then listened on), in a temp dir removed at the end.
 const dir = await mkdtemp(join(tmpdir(), 'relay-prom-'))
-const port = await freePort()
-const prom = `http://127.0.0.1:${port}`
 await writeFile(join(dir, 'prometheus.yml'), `global:
   scrape_interval: ${SCRAPE}
   evaluation_interval: ${SCRAPE}
@@ -47,11 +45,14 @@ scrape_configs:
 const server: ChildProcess = spawn(PROMETHEUS, [
   `--config.file=${join(dir, 'prometheus.yml')}`,
   `--storage.tsdb.path=${join(dir, 'data')}`,
-  `--web.listen-address=127.0.0.1:${port}`,
-  '--log.level=warn',
+  '--web.listen-address=127.0.0.1:0',
+  '--log.level=info',
 ], { stdio: ['ignore', 'ignore', 'pipe'] })
 let stderr = ''
 server.stderr?.on('data', (c: Buffer) => (stderr += c.toString()))
+// Prometheus logs `msg="Listening on" address=127.0.0.1:PORT` once its listener is bound.
+const listening = /msg="Listening on" address=(127\.0\.0\.1:\d+)/
+const prom = `http://${await eventually(() => listening.exec(stderr)?.[1], "Prometheus to log the address it listens on", 20_000, 50)}`
 t.teardown(async () => {
   if (server.exitCode === null) {
     const exited = new Promise((r) => server.once('exit', r))
