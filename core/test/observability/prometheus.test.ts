@@ -52,7 +52,7 @@ let stderr = ''
 server.stderr?.on('data', (c: Buffer) => (stderr += c.toString()))
 // Prometheus logs `msg="Listening on" address=127.0.0.1:PORT` once its listener is bound.
 const listening = /msg="Listening on" address=(127\.0\.0\.1:\d+)/
-const prom = `http://${await eventually(() => listening.exec(stderr)?.[1], "Prometheus to log the address it listens on", 20_000, 50)}`
+const prom = `http://${await eventually(() => listening.exec(stderr)?.[1], 'Prometheus to log the address it listens on', 20_000, 50)}`
 t.teardown(async () => {
   if (server.exitCode === null) {
     const exited = new Promise((r) => server.once('exit', r))
