@@ -153,6 +153,8 @@ export async function startRelay(o: StartOptions): Promise<Relay> {
         await ingestor?.drain()
         await worker?.stop(config.shutdownTimeoutMs)
         await traffic.stop()
+        // After the last delivery: plugins release their pools and clients.
+        await plugins.close(log)
         await transforms?.close()
         await http?.close()
         redis.disconnect()

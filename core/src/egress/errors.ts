@@ -3,10 +3,10 @@
  * malformed destination cannot succeed, so `classifyHttpError` turns them into `fail`.
  */
 
-/** The destination resolved to an address the SSRF guard does not allow. */
-export const EGRESS_REFUSED = 'RELAY_ERR_EGRESS_REFUSED'
-/** The URL is not an absolute http: or https: URL. */
-export const EGRESS_INVALID_URL = 'RELAY_ERR_EGRESS_INVALID_URL'
+import { EGRESS_INVALID_URL, EGRESS_REFUSED } from '@webhook-relay/plugin-sdk'
+
+// The codes are part of the plugin API (plugins classify errors by them).
+export { EGRESS_INVALID_URL, EGRESS_REFUSED }
 
 export class EgressRefusedError extends Error {
   readonly code = EGRESS_REFUSED

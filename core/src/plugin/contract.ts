@@ -1,206 +1,19 @@
 /**
- * The plugin contract: what a plugin package's default export looks like.
- *
- * Two kinds share one namespace of names:
- * - action plugins (`defineAction`) deliver one event to one destination. The core owns
- *   retries, scheduling, recording and metrics; a plugin only says what happened
- *   (ok / retry / fail) and, for protocols that speak HTTP, what was exchanged so the
- *   core can record the attempt.
- * - lifecycle plugins (`defineLifecycle`) add to the relay itself, such as REST routes
- *   under /api/v1 (the dead-letter queue). They run in the API process.
+ * The plugin contract as the relay sees it: the action plugin API of
+ * @webhook-relay/plugin-sdk, which this module re-exports, plus lifecycle plugins
+ * (`defineLifecycle`), which add to the relay itself, such as REST routes under /api/v1
+ * (the dead-letter queue), run in the API process and are given the relay's own
+ * services (Fastify, the pool): they are first-party until their services are narrowed.
  */
-import type { SecretField } from './secret-fields.ts'
-import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { DatabasePool } from 'slonik'
-import type { Static, TObject } from 'typebox'
+import type { ActionManifest, Logger, PluginApiVersion } from '@webhook-relay/plugin-sdk'
+import { PLUGIN_API_VERSION } from '@webhook-relay/plugin-sdk'
 
-/** The plugin API version this host implements. A manifest with another value fails at boot. */
-export const PLUGIN_API_VERSION = 1
+export * from '@webhook-relay/plugin-sdk'
+
+/** The plugin API versions this relay loads; a manifest with another fails at boot (manifest.ts). */
 export const SUPPORTED_PLUGIN_API_VERSIONS: readonly number[] = [PLUGIN_API_VERSION]
-
-export type Headers = Record<string, string>
-
-/** The event as ingested: raw bytes are the truth, `json` is a convenience parse. */
-export interface EventView {
-  readonly id: string
-  readonly sourceId: string
-  readonly sourceSlug: string
-  readonly receivedAt: Date
-  readonly contentType: string | null
-  readonly headers: Headers
-  readonly body: Buffer
-  /** Parsed body when the content is JSON, otherwise undefined. */
-  readonly json: unknown
-}
-
-/** What is to be sent: the original body, or the output of the subscription's transform. */
-export interface Payload {
-  readonly body: Buffer
-  readonly contentType: string
-  /** Extra headers a transform asked for (http-relay adds them to the request). */
-  readonly headers: Headers
-  /** Target URL override from a transform (http-relay only). */
-  readonly url?: string
-  /**
-   * True when the subscription's transform produced this payload. A message plugin then
-   * sends what the transform returned (see transformedMessage), rather than rendering its
-   * own presets over it.
-   */
-  readonly transformed?: boolean
-}
-
-export interface DeliveryInput<C> {
-  readonly event: EventView
-  readonly payload: Payload
-  /** The subscription's config, validated against the manifest's schema, secrets decrypted. */
-  readonly config: C
-  readonly subscription: {
-    readonly id: string
-    /** `whsec_...` secrets, newest first; more than one while a rotation is in its grace period. */
-    readonly signingSecrets: readonly string[]
-  }
-  readonly delivery: {
-    readonly id: string
-    /** Stable across retries and replays, so receivers can dedupe. */
-    readonly webhookId: string
-    /** 1 for the first attempt. */
-    readonly attempt: number
-  }
-  /** Aborted when the delivery timeout passes or the worker shuts down. */
-  readonly signal: AbortSignal
-}
-
-/** An HTTP exchange as the core records it (bodies truncated by the core, headers masked). */
-export interface RecordedRequest {
-  readonly url: string
-  readonly method: string
-  readonly headers: Headers
-  readonly body: Buffer | null
-}
-export interface RecordedResponse {
-  readonly status: number
-  readonly headers: Headers
-  readonly body: Buffer | null
-}
-export interface Exchange {
-  readonly request?: RecordedRequest
-  readonly response?: RecordedResponse
-}
-
-export type DeliveryResult =
-  | { readonly outcome: 'ok'; readonly exchange?: Exchange }
-  | {
-      readonly outcome: 'retry'
-      readonly reason: string
-      /** Delay the receiver asked for (Retry-After), in ms. The core clamps it. */
-      readonly afterMs?: number
-      readonly exchange?: Exchange
-    }
-  | {
-      readonly outcome: 'fail'
-      readonly reason: string
-      /** The receiver said it is gone for good (HTTP 410): the core disables the subscription. */
-      readonly disableSubscription?: boolean
-      readonly exchange?: Exchange
-    }
-
-export interface HttpRequest {
-  readonly url: string
-  readonly method?: string
-  readonly headers?: Headers
-  readonly body?: Buffer | string | null
-  readonly timeoutMs?: number
-  readonly signal?: AbortSignal
-}
-export interface HttpResponse {
-  readonly status: number
-  readonly headers: Headers
-  /** Read up to the client's response cap; the rest is discarded. */
-  readonly body: Buffer
-}
-
-/**
- * Outgoing HTTP with the SSRF guard (addresses checked after DNS resolution, the
- * connection pinned to the checked address), keep-alive pools, timeouts, and no
- * redirects followed.
- */
-export interface HttpClient {
-  request(req: HttpRequest): Promise<HttpResponse>
-}
-
-export interface Logger {
-  debug(obj: object, msg?: string): void
-  info(obj: object, msg?: string): void
-  warn(obj: object, msg?: string): void
-  error(obj: object, msg?: string): void
-}
-
-export interface Signer {
-  /** Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature) for a body. */
-  sign(input: {
-    webhookId: string
-    timestamp: number
-    body: Buffer
-    secrets: readonly string[]
-  }): Headers
-}
-
-/**
- * Opens a TCP connection through the relay's SSRF guard, for plugins that speak something
- * other than HTTP (the email plugin's SMTP). Resolves once connected; rejects with code
- * RELAY_ERR_EGRESS_REFUSED for a forbidden destination, ETIMEDOUT after `timeoutMs`.
- */
-export type TcpConnect = (target: { host: string; port: number; timeoutMs?: number; signal?: AbortSignal }) => Promise<Socket>
-
-export interface ActionContext {
-  readonly http: HttpClient
-  /** TCP through the same SSRF guard as `http`; never open sockets any other way. */
-  readonly connect: TcpConnect
-  readonly log: Logger
-  readonly signer: Signer
-  /** W3C trace context headers (traceparent, tracestate) for the current delivery. */
-  traceHeaders(): Headers
-}
-
-export interface ActionManifest<S extends TObject = TObject> {
-  /** Absent or 'action'; `defineAction` leaves it out so older manifests stay valid. */
-  readonly kind?: 'action'
-  readonly apiVersion: number
-  /** Unique across installed plugins; stored on subscriptions as `action`. */
-  readonly name: string
-  readonly version: string
-  readonly title: string
-  readonly description?: string
-  /** TypeBox schema of the subscription config. */
-  readonly config: S
-  /**
-   * Config values that are encrypted at rest and masked in API responses and the UI: a
-   * top-level field, or `<field>.*` for every value of a map field (headers). Declare
-   * every value that can carry a credential (core/test/plugin/secret-fields.test.ts
-   * checks the built-in plugins).
-   */
-  readonly secrets?: readonly SecretField<keyof Static<S> & string>[]
-  deliver(input: DeliveryInput<Static<S>>, ctx: ActionContext): Promise<DeliveryResult>
-}
-
-/** Identity function that gives a manifest its types. */
-export function defineAction<S extends TObject>(
-  manifest: Omit<ActionManifest<S>, 'apiVersion'> & { apiVersion?: number },
-): ActionManifest<S> {
-  return { ...manifest, apiVersion: manifest.apiVersion ?? PLUGIN_API_VERSION }
-}
-
-export const ok = (exchange?: Exchange): DeliveryResult => ({ outcome: 'ok', exchange })
-export const retry = (reason: string, opts: { afterMs?: number; exchange?: Exchange } = {}): DeliveryResult => ({
-  outcome: 'retry',
-  reason,
-  ...opts,
-})
-export const fail = (
-  reason: string,
-  opts: { disableSubscription?: boolean; exchange?: Exchange } = {},
-): DeliveryResult => ({ outcome: 'fail', reason, ...opts })
 
 /**
  * What the core hands a lifecycle plugin's `routes()`. Postgres is the shared schema
@@ -232,6 +45,7 @@ export interface LifecycleDeps {
 
 export interface LifecycleManifest {
   readonly kind: 'lifecycle'
+  /** As for actions: the literal the plugin was built against. */
   readonly apiVersion: number
   /** Unique across all installed plugins, actions included. */
   readonly name: string
@@ -247,9 +61,7 @@ export interface LifecycleManifest {
 
 export type PluginManifest = ActionManifest | LifecycleManifest
 
-/** Identity function that gives a lifecycle manifest its types and kind. */
-export function defineLifecycle(
-  manifest: Omit<LifecycleManifest, 'apiVersion' | 'kind'> & { apiVersion?: number },
-): LifecycleManifest {
-  return { ...manifest, apiVersion: manifest.apiVersion ?? PLUGIN_API_VERSION, kind: 'lifecycle' }
+/** Gives a lifecycle manifest its types and kind; apiVersion written out, as for defineAction. */
+export function defineLifecycle(manifest: Omit<LifecycleManifest, 'kind'> & { apiVersion: PluginApiVersion }): LifecycleManifest {
+  return { ...manifest, kind: 'lifecycle' }
 }

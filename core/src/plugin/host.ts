@@ -14,13 +14,15 @@ import type { Validator } from 'typebox/compile'
 import { Errors } from '../errors.ts'
 import type { SecretBox } from '../secrets/secret-box.ts'
 import { secretSlots, valueAt, type SecretSlot } from './secret-fields.ts'
-import { SUPPORTED_PLUGIN_API_VERSIONS, type ActionManifest, type LifecycleManifest, type PluginManifest } from './contract.ts'
+import type { ActionManifest, LifecycleManifest } from './contract.ts'
+import { checkManifest, PluginLoadError } from './manifest.ts'
 
 export const MASK = '********'
 
-export class PluginLoadError extends Error {
-  override name = 'PluginLoadError'
-}
+/** How long a plugin's close() may take at shutdown. */
+export const CLOSE_TIMEOUT_MS = 5_000
+
+export { PluginLoadError }
 
 interface Loaded {
   readonly manifest: ActionManifest
@@ -109,51 +111,50 @@ export class PluginHost {
     this.#box = box
   }
 
-  /** Registers a manifest of either kind; throws PluginLoadError on a duplicate name, an unsupported apiVersion or a malformed manifest. */
-  register(manifest: PluginManifest, from: string): void {
-    const where = `plugin "${from}"`
-    if (!manifest || typeof manifest !== 'object') throw new PluginLoadError(`${where} has no default export manifest`)
-    if (typeof manifest.name !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(manifest.name)) {
-      throw new PluginLoadError(`${where}: manifest name must be lower-case letters, digits and dashes`)
-    }
-    if (!SUPPORTED_PLUGIN_API_VERSIONS.includes(manifest.apiVersion)) {
-      throw new PluginLoadError(
-        `${where} (${manifest.name}) declares apiVersion ${String(manifest.apiVersion)}; this relay supports ${SUPPORTED_PLUGIN_API_VERSIONS.join(', ')}`,
-      )
-    }
+  /** Registers a manifest of either kind; throws PluginLoadError on a duplicate name or a manifest checkManifest refuses. */
+  register(value: unknown, from: string): void {
+    const manifest = checkManifest(value, from)
     const existing = this.#plugins.get(manifest.name) ?? this.#lifecycle.get(manifest.name)
     if (existing) throw new PluginLoadError(`two plugins are named "${manifest.name}": ${existing.from} and ${from}`)
-    const kind: unknown = manifest.kind ?? 'action'
-    if (kind === 'lifecycle') return this.#registerLifecycle(manifest as LifecycleManifest, from, where)
-    if (kind !== 'action') throw new PluginLoadError(`${where} (${manifest.name}) has unknown kind "${String(kind)}"; expected action or lifecycle`)
-    const action = manifest as ActionManifest
-    if (typeof action.deliver !== 'function') throw new PluginLoadError(`${where} (${action.name}) has no deliver() function`)
-    for (const s of action.secrets ?? []) {
-      const field = s.endsWith('.*') ? s.slice(0, -2) : s
-      if (!(field in action.config.properties)) throw new PluginLoadError(`${where}: secret field "${s}" is not in its config schema`)
-    }
-    this.#plugins.set(action.name, { manifest: action, validator: Compile(action.config), from })
-  }
-
-  #registerLifecycle(manifest: LifecycleManifest, from: string, where: string): void {
-    if (manifest.routes !== undefined && typeof manifest.routes !== 'function') {
-      throw new PluginLoadError(`${where} (${manifest.name}): routes must be a function`)
-    }
-    this.#lifecycle.set(manifest.name, { manifest, from })
+    if (manifest.kind === 'lifecycle') this.#lifecycle.set(manifest.name, { manifest, from })
+    else this.#plugins.set(manifest.name, { manifest, validator: Compile(manifest.config), from })
   }
 
   /** Imports and registers each package name or path. */
   async load(specs: readonly string[], cwd = process.cwd()): Promise<void> {
     for (const spec of specs) {
       const target = locatePlugin(spec, cwd)
-      let mod: { default?: PluginManifest }
+      let mod: { default?: unknown }
       try {
-        mod = (await import(target)) as { default?: PluginManifest }
+        mod = (await import(target)) as { default?: unknown }
       } catch (err) {
         throw new PluginLoadError(`cannot load plugin "${spec}" (${target}): ${(err as Error).message}${unbuilt((err as Error).message)}`)
       }
-      this.register(mod.default as PluginManifest, spec)
+      this.register(mod.default, spec)
     }
+  }
+
+  /**
+   * Calls every action plugin's close(), at shutdown. Each gets CLOSE_TIMEOUT_MS; one that
+   * throws or hangs is logged and the others are closed all the same.
+   */
+  async close(log: { warn(obj: object, msg?: string): void }): Promise<void> {
+    await Promise.all(
+      [...this.#plugins.values()].map(async ({ manifest: m }) => {
+        if (!m.close) return
+        let timer: NodeJS.Timeout | undefined
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`did not finish within ${CLOSE_TIMEOUT_MS} ms`)), CLOSE_TIMEOUT_MS)
+        })
+        try {
+          await Promise.race([Promise.resolve().then(() => m.close!()), timeout])
+        } catch (err) {
+          log.warn({ plugin: m.name, err: (err as Error).message }, 'a plugin failed to close')
+        } finally {
+          clearTimeout(timer)
+        }
+      }),
+    )
   }
 
   get(name: string): ActionManifest | undefined {

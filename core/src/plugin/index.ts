@@ -1,5 +1,3 @@
+// The plugin API as the relay's own plugins import it: @webhook-relay/plugin-sdk (action
+// plugins), plus lifecycle plugins. Third-party action plugins import the SDK itself.
 export * from './contract.ts'
-export * from './http-outcome.ts'
-export * from './redact.ts'
-export * from './transformed.ts'
-export { EGRESS_REFUSED } from '../egress/errors.ts'

@@ -5,8 +5,9 @@
  * at rest, opening for the worker and masking on read, so the three cannot disagree.
  */
 
-/** A manifest's `secrets` entry: a config field, or `<field>.*` for each value of a map. */
-export type SecretField<K extends string = string> = K | `${K}.*`
+import type { SecretField } from '@webhook-relay/plugin-sdk'
+
+export type { SecretField }
 
 export interface SecretSlot {
   /** The object holding the value (a copy: changing it does not change the input). */

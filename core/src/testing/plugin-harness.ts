@@ -18,8 +18,8 @@ import type { TObject } from 'typebox'
 import Value from 'typebox/value'
 import { createHttpClient } from '../egress/http-client.ts'
 import { createGuardedConnect } from '../egress/guarded-connect.ts'
+import { checkManifest } from '../plugin/manifest.ts'
 import {
-  SUPPORTED_PLUGIN_API_VERSIONS,
   type ActionContext,
   type TcpConnect,
   type ActionManifest,
@@ -220,9 +220,8 @@ function guardedConnectFor(allowCidrs: readonly string[]): TcpConnect {
 
 /** Runs one delivery attempt of `manifest` and returns what the plugin decided. */
 export async function runAction<S extends TObject>(manifest: ActionManifest<S>, opts: RunActionOptions): Promise<DeliveryResult> {
-  if (!SUPPORTED_PLUGIN_API_VERSIONS.includes(manifest.apiVersion)) {
-    throw new Error(`plugin ${manifest.name} declares apiVersion ${manifest.apiVersion}; supported: ${SUPPORTED_PLUGIN_API_VERSIONS.join(', ')}`)
-  }
+  // The check the relay makes at boot: a plugin that passes here loads there.
+  checkManifest(manifest, manifest.name)
   if (!Value.Check(manifest.config, opts.config)) {
     const detail = Value.Errors(manifest.config, opts.config)
       .map((e) => `${e.instancePath || '/'} ${e.message}`)

@@ -8,8 +8,8 @@ import { createSecretBox } from '../../src/secrets/secret-box.ts'
 
 const box = createSecretBox(Buffer.alloc(32, 1))
 const action = (name: string) =>
-  defineAction({ name, version: '1.0.0', title: name, config: Type.Object({}), deliver: async () => ok() })
-const lifecycle = (name: string, extra: object = {}) => ({ ...defineLifecycle({ name, version: '1.0.0', title: name, routes: async () => {} }), ...extra })
+  defineAction({ apiVersion: 1, name, version: '1.0.0', title: name, config: Type.Object({}), deliver: async () => ok() })
+const lifecycle = (name: string, extra: object = {}) => ({ ...defineLifecycle({ apiVersion: 1, name, version: '1.0.0', title: name, routes: async () => {} }), ...extra })
 
 t.test('a lifecycle plugin registers apart from actions', async (t) => {
   const host = new PluginHost(box)

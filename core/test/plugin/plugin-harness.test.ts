@@ -5,6 +5,7 @@ import { runAction, startTestReceiver } from '../../src/testing/index.ts'
 
 /** A minimal plugin that POSTs the payload to config.url, enough to exercise the harness. */
 const poster = defineAction({
+  apiVersion: 1,
   name: 'poster',
   version: '0.0.1',
   title: 'Poster',

@@ -1,7 +1,9 @@
-// A third-party plugin, installed the way a user installs one: `npm pack` the example
-// package (its prepack runs the TypeScript build), `npm install` the tarball into a
-// fresh deployment directory, start the relay from that directory with
-// RELAY_PLUGINS=<package name>, and watch a webhook reach (a stand-in for) Mattermost.
+// A third-party plugin, installed the way a user installs one: the plugin SDK packed as
+// it is published (scripts/pack-package.ts: JavaScript and declarations), the example
+// package packed with `npm pack` (its prepack builds it against the SDK), both tarballs
+// installed with `npm install` into a fresh deployment directory, the relay started from
+// that directory with RELAY_PLUGINS=<package name>, and a webhook reaching (a stand-in
+// for) Mattermost. The plugin's SDK is the installed tarball, not the repository's.
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, realpath, rm, symlink, writeFile } from 'node:fs/promises'
@@ -12,6 +14,7 @@ import { promisify } from 'node:util'
 import t from 'tap'
 import { createTestEnv, eventually, type TestRelay } from '@webhook-relay/core/testing'
 import { startFakeMattermost } from '../../../examples/plugin-mattermost/test/mattermost-server.ts'
+import { packPackage } from '../../../scripts/pack-package.ts'
 
 const exec = promisify(execFile)
 // npm and tsc run as a user would run them: tap puts its loader into NODE_OPTIONS of
@@ -27,6 +30,22 @@ t.teardown(() => rm(work, { recursive: true, force: true }))
 const deploy = join(work, 'deployment')
 const installed = join(deploy, 'node_modules', PACKAGE, 'dist/index.js')
 let tarball = ''
+let sdkTarball = ''
+
+t.test('the SDK packs as JavaScript and declarations, with exports pointing at them', async (t) => {
+  const dest = join(work, 'sdk')
+  await mkdir(dest)
+  sdkTarball = packPackage(join(REPO, 'sdk'), dest)
+  const { stdout } = await run('tar', ['-tzf', sdkTarball])
+  const files = stdout.trim().split('\n').filter((f) => !f.endsWith('/'))
+  t.ok(files.includes('package/dist/index.js') && files.includes('package/dist/index.d.ts'), 'built output')
+  t.notOk(files.some((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), 'no TypeScript sources')
+  const { stdout: manifest } = await run('tar', ['-xzOf', sdkTarball, 'package/package.json'])
+  const pkg = JSON.parse(manifest) as { exports: unknown; scripts?: unknown }
+  t.same(pkg.exports, { '.': { types: './dist/index.d.ts', default: './dist/index.js' } })
+  t.notOk(pkg.scripts, 'no scripts in the published manifest')
+  await t.rejects(run('npm', ['pack', '--dry-run', '--silent'], { cwd: join(REPO, 'sdk') }), 'a plain npm pack in sdk/ refuses (it would ship .ts sources)')
+})
 
 t.test('npm pack builds the package and ships JS and declarations only', async (t) => {
   await run('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: EXAMPLE, timeout: 120_000 })
@@ -49,11 +68,16 @@ t.test('npm pack builds the package and ships JS and declarations only', async (
 t.test('npm install puts it into the deployment directory', async (t) => {
   await mkdir(deploy)
   await writeFile(join(deploy, 'package.json'), JSON.stringify({ name: 'relay-deployment', private: true }))
-  await run('npm', ['install', tarball, '--offline', '--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: deploy, timeout: 60_000 })
+  // The SDK tarball first, so the plugin's dependency on it is met from the tarball
+  // (offline: it is not on a registry).
+  await run('npm', ['install', sdkTarball, tarball, '--offline', '--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: deploy, timeout: 60_000 })
   t.ok(existsSync(installed))
-  // The plugin's dependencies are peers: the relay itself (@webhook-relay/core) and
-  // typebox. A real deployment has the relay installed there; this one links the
-  // repo's copies in, as npm links the workspace packages in the Docker image.
+  const sdk = join(deploy, 'node_modules/@webhook-relay/plugin-sdk')
+  t.ok(existsSync(join(sdk, 'dist/index.js')), 'the SDK is installed from its tarball')
+  t.equal(await realpath(sdk), sdk, 'a directory of its own, not a link into the repository')
+  // The relay itself (@webhook-relay/core) is not published yet: a real deployment has
+  // it installed there; this one links the repo's copy in, as npm links the workspace
+  // packages in the Docker image. typebox, the plugin's peer, comes with it.
   await mkdir(join(deploy, 'node_modules/@webhook-relay'), { recursive: true })
   await symlink(join(REPO, 'core'), join(deploy, 'node_modules/@webhook-relay/core'), 'dir')
   await symlink(await realpath(join(REPO, 'node_modules/typebox')), join(deploy, 'node_modules/typebox'), 'dir')

@@ -10,12 +10,12 @@ import { MASK, PluginHost, PluginLoadError } from '../../src/plugin/host.ts'
 import { createSecretBox } from '../../src/secrets/secret-box.ts'
 
 const box = createSecretBox(Buffer.alloc(32, 1))
-const action = (name: string, apiVersion?: number) =>
+const action = (name: string, apiVersion: number = 1) =>
   defineAction({
     name,
     version: '1.0.0',
     title: name,
-    apiVersion,
+    apiVersion: apiVersion as 1,
     config: Type.Object({ url: Type.String({ format: 'uri' }), token: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
     secrets: ['token'],
     deliver: async () => ok(),
@@ -27,6 +27,39 @@ t.test('duplicate names and unsupported apiVersion fail at boot', async (t) => {
   t.throws(() => host.register(action('a'), 'pkg-a2'), new PluginLoadError('two plugins are named "a": pkg-a and pkg-a2'))
   t.throws(() => host.register(action('b', 2), 'pkg-b'), { message: /declares apiVersion 2; this relay supports 1/ })
   await t.rejects(host.load(['@acme/not-installed']), { name: 'PluginLoadError', message: /cannot load plugin "@acme\/not-installed"/ })
+})
+
+t.test('a manifest is checked against its schema, with the path of each error', async (t) => {
+  const host = new PluginHost(box)
+  const { apiVersion: _, ...unversioned } = action('old')
+  t.throws(() => host.register(unversioned, 'pkg-old'), {
+    name: 'PluginLoadError',
+    message: 'plugin "pkg-old" (old) states no apiVersion: a plugin names the plugin API it was built against (apiVersion: 1); this relay supports 1',
+  }, 'no longer filled in from the relay that loads it')
+  t.throws(() => host.register({ ...action('nine'), apiVersion: 9 }, 'pkg-nine'), { message: /declares apiVersion 9; this relay supports 1: install a version of the plugin built for one of them/ })
+  t.throws(() => host.register({ ...action('bad'), title: 7, version: '' }, 'pkg-bad'), {
+    message: 'plugin "pkg-bad" (bad): the manifest is not valid: /version must not have fewer than 1 characters; /title must be string',
+  }, 'every error, each with its path')
+  t.throws(() => host.register({ ...action('cfg'), config: { type: 'string' } }, 'pkg-cfg'), { message: /\/config\/type/ })
+  t.throws(() => host.register({ ...action('Upper') }, 'pkg-upper'), { message: /\/name must match pattern/ })
+  t.throws(() => host.register({ ...action('nodeliver'), deliver: 'x' }, 'pkg-nd'), { message: /has no deliver\(\) function/ })
+  t.throws(() => host.register(undefined, 'pkg-none'), { message: /has no manifest as its default export/ })
+  t.throws(() => host.register({ ...action('kind'), kind: 'filter' }, 'pkg-kind'), { message: /unknown kind "filter"/ })
+  t.same(host.list(), [], 'nothing refused was registered')
+})
+
+t.test('close() of every action plugin runs once at shutdown; one that throws does not stop the rest', async (t) => {
+  const host = new PluginHost(box)
+  const closed: string[] = []
+  host.register({ ...action('a'), close: () => void closed.push('a') }, 'pkg-a')
+  host.register({ ...action('b'), close: async () => Promise.reject(new Error('pool already gone')) }, 'pkg-b')
+  host.register({ ...action('c'), close: async () => void closed.push('c') }, 'pkg-c')
+  host.register(action('d'), 'pkg-d')
+  const warned: object[] = []
+  await host.close({ warn: (o) => void warned.push(o) })
+  t.same(closed.sort(), ['a', 'c'])
+  t.same(warned, [{ plugin: 'b', err: 'pool already gone' }])
+  t.throws(() => host.register({ ...action('e'), close: 'soon' }, 'pkg-e'), { message: /close must be a function/ })
 })
 
 t.test('config: validated with the error path, secrets sealed, masked, kept when masked on edit', async (t) => {

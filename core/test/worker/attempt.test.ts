@@ -23,7 +23,7 @@ const deps = (manifest: ActionManifest | undefined): AttemptDeps => {
   const host = hostWith(manifest)
   return { plugins: host, transforms: null, loader: new Loader({ db, plugins: host, box }), http: {} as AttemptDeps['http'], connect: {} as AttemptDeps['connect'], signer: {} as AttemptDeps['signer'], log: pino({ level: 'silent' }) }
 }
-const action = (deliver: ActionManifest['deliver']) => defineAction({ name: 'http-relay', version: '1.0.0', title: 'stand-in', config: Type.Object({}), deliver })
+const action = (deliver: ActionManifest['deliver']) => defineAction({ apiVersion: 1, name: 'http-relay', version: '1.0.0', title: 'stand-in', config: Type.Object({}), deliver })
 async function claimed(): Promise<{ c: Claim; event: EventRow }> {
   const id = await f.delivery()
   const [c] = (await claim(db, [id], { worker: 'w', defaultTimeoutMs: 15_000, maxTimeoutMs: 60_000, leaseMarginMs: 1_000 })).claimed

@@ -4,7 +4,7 @@
  * example of docs/plugins.md: a manifest (name, config schema, secret fields) and one
  * deliver() that does a single attempt and says what happened; the relay does the rest.
  */
-import { classifyHttpError, defineAction, fail, redactWebhookUrl } from '@webhook-relay/core/plugin'
+import { classifyHttpError, defineAction, fail, redactWebhookUrl } from '@webhook-relay/plugin-sdk'
 import { DEFAULT_TIMEOUT_MS, MattermostConfig } from './config.ts'
 import { buildMessage, type MattermostMessage } from './message.ts'
 import { classifyMattermostResponse } from './outcome.ts'

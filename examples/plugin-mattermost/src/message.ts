@@ -5,7 +5,7 @@
  * Templates are deliberately tiny (`{{payload.order.id}}`, no logic): anything richer
  * belongs in the subscription's transform, which can reshape the payload first.
  */
-import type { EventView, Payload } from '@webhook-relay/core/plugin'
+import type { EventView, Payload } from '@webhook-relay/plugin-sdk'
 import { MAX_BODY_CHARS, type MattermostConfig } from './config.ts'
 
 /** The JSON body Mattermost's incoming webhooks take (the fields this plugin sets). */

@@ -9,7 +9,7 @@
  *   off. A 5xx is normally retried, but this one only changes when a person acts, so the
  *   delivery is dead-lettered now and can be replayed once webhooks are back on.
  */
-import { classifyHttpResponse, fail, type DeliveryResult, type Exchange, type HttpResponse } from '@webhook-relay/core/plugin'
+import { classifyHttpResponse, fail, type DeliveryResult, type Exchange, type HttpResponse } from '@webhook-relay/plugin-sdk'
 
 export const INVALID_WEBHOOK = 'web.incoming_webhook.invalid.app_error'
 export const WEBHOOKS_DISABLED = 'web.incoming_webhook.disabled.app_error'

@@ -7,7 +7,7 @@
  * JSON body, `Retry-After` and `X-RateLimit-Reset-After`; 404 Unknown Webhook (10015)
  * and 400/401/403 fail with Discord's message and code; 5xx retried.
  */
-import { classifyHttpError, classifyHttpResponse, defineAction, fail, redactWebhookUrl, retry, type DeliveryResult } from '@webhook-relay/core/plugin'
+import { classifyHttpError, classifyHttpResponse, defineAction, fail, redactWebhookUrl, retry, type DeliveryResult } from '@webhook-relay/plugin-sdk'
 import { DEFAULT_TIMEOUT_MS, DiscordConfig } from './config.ts'
 import { buildMessage, type DiscordMessage } from './message.ts'
 import { discordRetryAfterMs } from './rate-limit.ts'
@@ -36,6 +36,7 @@ function targetUrl(webhookUrl: string, threadId: string | undefined): string {
 }
 
 export default defineAction({
+  apiVersion: 1,
   name: 'discord',
   version: '1.0.0',
   title: 'Discord message',

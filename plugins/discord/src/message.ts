@@ -2,7 +2,7 @@
  * Builds the Discord execute-webhook body for one delivery. Throws on a template that
  * does not render or renders what Discord would refuse; the plugin fails permanently.
  */
-import { transformedMessage, type DeliveryInput } from '@webhook-relay/core/plugin'
+import { transformedMessage, type DeliveryInput } from '@webhook-relay/plugin-sdk'
 import { DEFAULT_PRESET, type DiscordConfig } from './config.ts'
 import { presetFor } from './presets.ts'
 import { render, templateContext } from './template.ts'

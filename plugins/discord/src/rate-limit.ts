@@ -3,7 +3,7 @@
  * the JSON body, `Retry-After` and `X-RateLimit-Reset-After` headers. The longest of
  * them wins, rounded up to the millisecond; undefined when none is there.
  */
-import type { Headers } from '@webhook-relay/core/plugin'
+import type { Headers } from '@webhook-relay/plugin-sdk'
 
 function seconds(value: unknown): number | undefined {
   const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN

@@ -7,6 +7,7 @@ import { defineLifecycle } from '@webhook-relay/core/plugin'
 import { deadLetterRoutes } from './routes.ts'
 
 export default defineLifecycle({
+  apiVersion: 1,
   name: 'dlq',
   version: '1.0.0',
   title: 'Dead-letter queue',

@@ -10,12 +10,12 @@
  * Delivery is at-least-once, as everywhere in the relay: if the server accepts the mail
  * but the reply is lost (timeout after DATA), the retry sends it again.
  */
-import { defineAction, fail, ok, retry, type RecordedRequest } from '@webhook-relay/core/plugin'
+import { defineAction, fail, ok, retry, type RecordedRequest } from '@webhook-relay/plugin-sdk'
 import { DEFAULT_PORT, DEFAULT_SUBJECT, DEFAULT_TEXT, DEFAULT_TIMEOUT_MS, EmailConfig } from './config.ts'
 import { classifySmtpError, replyCode, smtpResponse } from './outcome.ts'
 import { recipientsAt, RecipientsError } from './recipients.ts'
 import { render, templateContext } from './template.ts'
-import { transportFor } from './transports.ts'
+import { closeAllTransports, transportFor } from './transports.ts'
 
 export const X_MAILER = 'WebhookRelay/1.0'
 
@@ -35,12 +35,16 @@ function renderMessage(config: EmailConfig, context: ReturnType<typeof templateC
 }
 
 export default defineAction({
+  apiVersion: 1,
   name: 'email',
   version: '1.0.0',
   title: 'Email (SMTP)',
   description: 'Sends each webhook as an email through your SMTP server, from subject and body templates.',
   config: EmailConfig,
   secrets: ['password'],
+
+  /** The pooled SMTP connections are closed when the relay stops (transports.ts). */
+  close: closeAllTransports,
 
   async deliver(input, ctx) {
     const { config, delivery, signal } = input

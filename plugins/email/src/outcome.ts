@@ -9,7 +9,7 @@
  * - The SSRF guard refusing the host (private, loopback, metadata address): fail.
  * - Errors nodemailer raises before talking (no recipients, a malformed message): fail.
  */
-import { EGRESS_REFUSED, fail, retry, type DeliveryResult, type RecordedRequest, type RecordedResponse } from '@webhook-relay/core/plugin'
+import { EGRESS_REFUSED, fail, retry, type DeliveryResult, type RecordedRequest, type RecordedResponse } from '@webhook-relay/plugin-sdk'
 
 /**
  * Error codes that mean the mail cannot be sent as configured, whatever the server says

@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { Socket } from 'node:net'
-import type { TcpConnect } from '@webhook-relay/core/plugin'
+import type { TcpConnect } from '@webhook-relay/plugin-sdk'
 import nodemailer, { type Transporter } from 'nodemailer'
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js'
 import { DEFAULT_MAX_CONNECTIONS, DEFAULT_PORT, DEFAULT_TIMEOUT_MS, type EmailConfig } from './config.ts'
@@ -77,8 +77,11 @@ export function transportFor(config: EmailConfig, connect: TcpConnect): Mailer {
   return transport
 }
 
-/** Closes every pool (tests, and a worker that wants to exit promptly). */
+/** Closes every pool: the plugin's close(), when the relay stops (and tests). */
 export function closeAllTransports(): void {
   for (const t of transports.values()) t.mailer.close()
   transports.clear()
 }
+
+/** How many pools are kept (tests). */
+export const transportCount = (): number => transports.size

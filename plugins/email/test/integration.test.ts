@@ -3,7 +3,7 @@
 // a 550 is dead at once with the server's reply as the reason.
 import t from 'tap'
 import { createTestEnv, pluginSource } from '@webhook-relay/core/testing'
-import { closeAllTransports } from '../src/transports.ts'
+import { closeAllTransports, transportCount } from '../src/transports.ts'
 import { startSmtpSink } from './smtp-sink.ts'
 
 const env = await createTestEnv('email')
@@ -63,4 +63,10 @@ t.test('a 550 unknown user is dead at once with the server’s reply', async (t)
   const detail = (await relay.api(`/api/v1/deliveries/${d.id}`)).body
   t.equal(detail.deadReason, 'permanent')
   t.match(detail.lastError, /^SMTP 550 after RCPT: 550 5\.1\.1 User unknown/)
+})
+
+t.test("the relay's stop closes the plugin's SMTP pools (its close())", async (t) => {
+  t.ok(transportCount() > 0, 'pools were kept across deliveries')
+  await relay.stop()
+  t.equal(transportCount(), 0)
 })

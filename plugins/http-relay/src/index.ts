@@ -6,7 +6,7 @@
  * then the headers the relay owns (signature, trace context, user agent), which nothing
  * upstream can override.
  */
-import { classifyHttpError, classifyHttpResponse, defineAction, fail, URL_SECRET_MASK, type Headers } from '@webhook-relay/core/plugin'
+import { classifyHttpError, classifyHttpResponse, defineAction, fail, URL_SECRET_MASK, type Headers } from '@webhook-relay/plugin-sdk'
 import { DEFAULT_METHOD, DEFAULT_TIMEOUT_MS, HttpRelayConfig, isReservedHeader } from './config.ts'
 
 export const USER_AGENT = 'WebhookRelay/1.0'
@@ -26,6 +26,7 @@ function lowercased(headers: Headers): Headers {
 }
 
 export default defineAction({
+  apiVersion: 1,
   name: 'http-relay',
   version: '1.0.0',
   title: 'HTTP relay',

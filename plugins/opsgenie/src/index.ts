@@ -8,7 +8,7 @@
  * shared HTTP rules (429 and 5xx retried with Retry-After; 401, 403, 422 permanent) with
  * Opsgenie's own message and field errors put in the reason.
  */
-import { classifyHttpError, classifyHttpResponse, defineAction, fail, type DeliveryResult, type Headers, type HttpResponse } from '@webhook-relay/core/plugin'
+import { classifyHttpError, classifyHttpResponse, defineAction, fail, type DeliveryResult, type Headers, type HttpResponse } from '@webhook-relay/plugin-sdk'
 import { DEFAULT_REGION, DEFAULT_TIMEOUT_MS, OPSGENIE_API_URLS, OpsgenieConfig } from './config.ts'
 import { AlertBuildError, buildAlertRequest, type AlertRequest } from './alert.ts'
 import { templateContext } from './template.ts'
@@ -47,6 +47,7 @@ function withOpsgenieReason(result: DeliveryResult, res: HttpResponse): Delivery
 }
 
 export default defineAction({
+  apiVersion: 1,
   name: 'opsgenie',
   version: '1.0.0',
   title: 'Opsgenie alert',

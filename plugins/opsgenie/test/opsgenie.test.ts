@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import type { HttpClient } from '@webhook-relay/core/plugin'
+import type { HttpClient } from '@webhook-relay/plugin-sdk'
 import { createRecordingLogger, runAction, startTestReceiver } from '@webhook-relay/core/testing'
 import opsgenie, { apiOrigin } from '../src/index.ts'
 import { opsgenie as opsgenieApi, throttled, unprocessable } from './opsgenie-api.ts'

@@ -7,7 +7,7 @@
  * rules (202 delivered; 429 and 5xx retried; 400 "invalid event" permanent) with
  * PagerDuty's own error list put in the reason.
  */
-import { classifyHttpError, classifyHttpResponse, defineAction, fail, type DeliveryResult, type HttpResponse } from '@webhook-relay/core/plugin'
+import { classifyHttpError, classifyHttpResponse, defineAction, fail, type DeliveryResult, type HttpResponse } from '@webhook-relay/plugin-sdk'
 import { DEFAULT_TIMEOUT_MS, PAGERDUTY_EVENTS_URL, PagerDutyConfig } from './config.ts'
 import { buildEvent, EventBuildError, type PagerDutyEvent } from './event.ts'
 import { templateContext } from './template.ts'
@@ -35,6 +35,7 @@ function withPagerDutyReason(result: DeliveryResult, res: HttpResponse): Deliver
 }
 
 export default defineAction({
+  apiVersion: 1,
   name: 'pagerduty',
   version: '1.0.0',
   title: 'PagerDuty incident',

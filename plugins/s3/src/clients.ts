@@ -45,3 +45,12 @@ export function s3ClientFor(config: S3Config): S3Client {
   clients.set(key, client)
   return client
 }
+
+/** Destroys every client (the relay's shutdown: the plugin's close()). */
+export function closeAllClients(): void {
+  for (const c of clients.values()) c.destroy()
+  clients.clear()
+}
+
+/** How many clients are kept (tests). */
+export const clientCount = (): number => clients.size

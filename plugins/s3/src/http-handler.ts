@@ -9,7 +9,7 @@
  * handler finds it in an AsyncLocalStorage that `withDelivery` sets around each send.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
-import type { Exchange, HttpClient } from '@webhook-relay/core/plugin'
+import type { Exchange, HttpClient } from '@webhook-relay/plugin-sdk'
 
 /** The parts of the SDK's HttpRequest this handler reads (from @smithy/types). */
 interface SdkRequest {

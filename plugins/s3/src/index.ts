@@ -7,8 +7,8 @@
  * object is written first, so a sidecar never describes an object that is not there.
  */
 import { PutObjectCommand, type StorageClass } from '@aws-sdk/client-s3'
-import { defineAction, fail, ok } from '@webhook-relay/core/plugin'
-import { s3ClientFor } from './clients.ts'
+import { defineAction, fail, ok } from '@webhook-relay/plugin-sdk'
+import { closeAllClients, s3ClientFor } from './clients.ts'
 import { DEFAULT_HEADERS_IN, DEFAULT_KEY_TEMPLATE, DEFAULT_TIMEOUT_MS, S3Config } from './config.ts'
 import { objectMetadata, sidecar, sidecarKey } from './metadata.ts'
 import { keyValues, MAX_KEY_BYTES, renderKey } from './object-key.ts'
@@ -16,12 +16,16 @@ import { classifyS3Error } from './outcome.ts'
 import { withDelivery } from './http-handler.ts'
 
 export default defineAction({
+  apiVersion: 1,
   name: 's3',
   version: '1.0.0',
   title: 'S3 archive',
   description: 'Stores every webhook, byte for byte, as an object in S3 or an S3-compatible bucket.',
   config: S3Config,
   secrets: ['secretAccessKey', 'sessionToken'],
+
+  /** Clients are kept across deliveries (clients.ts); the relay's stop destroys them. */
+  close: closeAllClients,
 
   async deliver(input, ctx) {
     const { config, event, payload, signal } = input

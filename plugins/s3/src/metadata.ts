@@ -9,7 +9,7 @@
  * `relay-headers-omitted`. Credentials a sender put in headers (Authorization, cookies,
  * API keys) are never archived: a bucket is not the place for them.
  */
-import type { EventView, Headers } from '@webhook-relay/core/plugin'
+import type { EventView, Headers } from '@webhook-relay/plugin-sdk'
 
 /** S3's limit on user metadata: keys (without `x-amz-meta-`) and values, in bytes. */
 export const MAX_METADATA_BYTES = 2048

@@ -3,7 +3,7 @@
  * Dates are the event's receipt time in UTC, so every retry and replay of a delivery
  * writes the same key (an overwrite, not a duplicate).
  */
-import type { DeliveryInput } from '@webhook-relay/core/plugin'
+import type { DeliveryInput } from '@webhook-relay/plugin-sdk'
 
 export const KEY_PLACEHOLDERS = ['source', 'sourceId', 'eventId', 'subscriptionId', 'deliveryId', 'webhookId', 'yyyy', 'mm', 'dd', 'hh', 'ext'] as const
 export type KeyPlaceholder = (typeof KEY_PLACEHOLDERS)[number]

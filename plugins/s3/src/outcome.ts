@@ -10,7 +10,7 @@
  * - No answer (connection refused, timeout, DNS) or the SSRF guard refused the endpoint:
  *   the shared HTTP rules (retry, except refusals, which fail).
  */
-import { classifyHttpError, fail, retry, type DeliveryResult, type Exchange } from '@webhook-relay/core/plugin'
+import { classifyHttpError, fail, retry, type DeliveryResult, type Exchange } from '@webhook-relay/plugin-sdk'
 
 const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   'SlowDown',

@@ -3,6 +3,7 @@
 import t from 'tap'
 import { createTestEnv, eventually, pluginSource } from '@webhook-relay/core/testing'
 import { SECRET_ACCESS_KEY, startTestStore } from './s3-store.ts'
+import { clientCount } from '../src/clients.ts'
 
 const env = await createTestEnv('s3')
 t.teardown(() => env.close())
@@ -46,4 +47,10 @@ t.test('a missing bucket is permanent: dead after one attempt, with the store’
   const detail = (await relay.api(`/api/v1/deliveries/${d.id}`)).body
   t.match(detail.lastError, /^S3 404 NoSuchBucket/)
   t.equal(detail.attempts[0].responseStatus, 404)
+})
+
+t.test("the relay's stop destroys the plugin's S3 clients (its close())", async (t) => {
+  t.ok(clientCount() > 0, 'clients were kept across deliveries')
+  await relay.stop()
+  t.equal(clientCount(), 0)
 })

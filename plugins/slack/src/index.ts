@@ -8,7 +8,7 @@
  * Slack's error code in the reason; 410 channel_is_archived fails and disables the
  * subscription; 5xx retried.
  */
-import { classifyHttpError, classifyHttpResponse, defineAction, fail, redactWebhookUrl, type DeliveryResult } from '@webhook-relay/core/plugin'
+import { classifyHttpError, classifyHttpResponse, defineAction, fail, redactWebhookUrl, type DeliveryResult } from '@webhook-relay/plugin-sdk'
 import { DEFAULT_TIMEOUT_MS, SlackConfig } from './config.ts'
 import { buildMessage, type SlackMessage } from './message.ts'
 
@@ -28,6 +28,7 @@ function withSlackReason(result: DeliveryResult, code: string | undefined): Deli
 }
 
 export default defineAction({
+  apiVersion: 1,
   name: 'slack',
   version: '1.0.0',
   title: 'Slack message',

@@ -4,7 +4,7 @@
  * applies. Throws on a template that does not render or renders something Slack would
  * refuse; the plugin turns that into a permanent failure.
  */
-import { transformedMessage, type DeliveryInput } from '@webhook-relay/core/plugin'
+import { transformedMessage, type DeliveryInput } from '@webhook-relay/plugin-sdk'
 import { DEFAULT_PRESET, type SlackConfig } from './config.ts'
 import { presetFor } from './presets.ts'
 import { render, templateContext } from './template.ts'

@@ -1,7 +1,7 @@
 import t from 'tap'
-import { classifyHttpError, classifyHttpResponse, parseRetryAfter } from '../../src/plugin/http-outcome.ts'
-import { EgressRefusedError } from '../../src/egress/errors.ts'
-import type { Exchange } from '../../src/plugin/contract.ts'
+import { classifyHttpError, classifyHttpResponse, parseRetryAfter } from '../src/http-outcome.ts'
+import type { Exchange } from '../src/contract.ts'
+import { EGRESS_REFUSED } from '../src/egress-codes.ts'
 
 const exchange: Exchange = { request: { url: 'https://example.com/hook', method: 'POST', headers: {}, body: null } }
 const res = (status: number, headers: Record<string, string> = {}) => ({ status, headers, body: Buffer.alloc(0) })
@@ -46,7 +46,9 @@ t.test('other 4xx and 3xx fail permanently with the status line', async (t) => {
 })
 
 t.test('thrown errors: egress refusal fails, network trouble retries', async (t) => {
-  t.match(classifyHttpError(new EgressRefusedError('evil.example', '10.0.0.1'), exchange), {
+  // As the relay's egress client throws it (core/src/egress/errors.ts).
+  const refused = Object.assign(new Error('outgoing request refused: 10.0.0.1 (evil.example resolves to it) is a private address'), { code: EGRESS_REFUSED })
+  t.match(classifyHttpError(refused, exchange), {
     outcome: 'fail',
     reason: /10\.0\.0\.1 \(evil\.example resolves to it\)/,
   })

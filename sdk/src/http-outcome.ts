@@ -11,7 +11,7 @@
  *   request gets the same answer, so fail now and let a person look at the dead letter.
  */
 import { STATUS_CODES } from 'node:http'
-import { EGRESS_INVALID_URL, EGRESS_REFUSED } from '../egress/errors.ts'
+import { EGRESS_INVALID_URL, EGRESS_REFUSED } from './egress-codes.ts'
 import { fail, ok, retry, type DeliveryResult, type Exchange, type Headers, type HttpResponse } from './contract.ts'
 
 const RETRYABLE_4XX: ReadonlySet<number> = new Set([408, 409, 425, 429])
