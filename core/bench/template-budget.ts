@@ -43,7 +43,7 @@ if (process.argv[2] === 'plain') {
   process.exit(0)
 }
 
-const { createTemplates, templateContext, TEMPLATE_BUDGET } = await import('../src/plugin/template.ts')
+const { createTemplates, templateContext, TEMPLATE_BUDGET } = await import('@webhook-relay/plugin-sdk/template')
 const templates = createTemplates()
 const context = templateContext({
   event: { id: 'e', sourceId: 's', sourceSlug: 'bench', receivedAt: new Date(), contentType: 'application/json', headers: {} },

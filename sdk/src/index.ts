@@ -6,5 +6,6 @@
 export * from './contract.ts'
 export * from './egress-codes.ts'
 export * from './http-outcome.ts'
+export * from './json-depth.ts'
 export * from './redact.ts'
 export * from './transformed.ts'

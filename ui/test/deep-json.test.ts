@@ -4,7 +4,7 @@
 // and delivered byte for byte; JSON within the limit is still a tree and a value.
 import t from 'tap'
 import { createTestEnv, eventually, startSubscriber, TEST_ADMIN_TOKEN } from '../../core/src/testing/index.ts'
-import { MAX_JSON_DEPTH } from '../../core/src/util/json-depth.ts'
+import { MAX_JSON_DEPTH } from '@webhook-relay/plugin-sdk'
 import { UiClient } from './helpers/client.ts'
 
 const env = await createTestEnv('ui_deep_json')

@@ -6,7 +6,7 @@ import { row } from '../db/row.ts'
 import { pgErrorCode, type Queryable } from '../db/pool.ts'
 import { Errors } from '../errors.ts'
 import type { EventView } from '../plugin/contract.ts'
-import { jsonOfBody } from '../util/json-depth.ts'
+import { jsonOfBody } from '@webhook-relay/plugin-sdk'
 
 /** check_violation: raised for a row that fails its partition's bound. */
 const PARTITION_CHECK_FAILED = '23514'

@@ -31,7 +31,7 @@ import {
   type Payload,
 } from '../plugin/contract.ts'
 import { generateSigningSecret, standardWebhooksSigner } from '../signing/standard-webhooks.ts'
-import { jsonOfBody } from '../util/json-depth.ts'
+import { jsonOfBody } from '@webhook-relay/plugin-sdk'
 
 /** Loopback only: the receiver runs on this machine. */
 export const DEFAULT_TEST_ALLOW_CIDRS: readonly string[] = ['127.0.0.0/8']

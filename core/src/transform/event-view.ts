@@ -3,7 +3,7 @@
  * that was never ingested (the REST "test this script" call, examples and tests).
  */
 import type { EventView, Headers } from '../plugin/contract.ts'
-import { parseJsonOrUndefined } from '../util/json-depth.ts'
+import { parseJsonOrUndefined } from '@webhook-relay/plugin-sdk'
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i
 

@@ -42,7 +42,10 @@ t.test('the SDK packs as JavaScript and declarations, with exports pointing at t
   t.notOk(files.some((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), 'no TypeScript sources')
   const { stdout: manifest } = await run('tar', ['-xzOf', sdkTarball, 'package/package.json'])
   const pkg = JSON.parse(manifest) as { exports: unknown; scripts?: unknown }
-  t.same(pkg.exports, { '.': { types: './dist/index.d.ts', default: './dist/index.js' } })
+  t.same(pkg.exports, {
+    '.': { types: './dist/index.d.ts', default: './dist/index.js' },
+    './template': { types: './dist/template.d.ts', default: './dist/template.js' },
+  })
   t.notOk(pkg.scripts, 'no scripts in the published manifest')
   await t.rejects(run('npm', ['pack', '--dry-run', '--silent'], { cwd: join(REPO, 'sdk') }), 'a plain npm pack in sdk/ refuses (it would ship .ts sources)')
 })
@@ -68,9 +71,10 @@ t.test('npm pack builds the package and ships JS and declarations only', async (
 t.test('npm install puts it into the deployment directory', async (t) => {
   await mkdir(deploy)
   await writeFile(join(deploy, 'package.json'), JSON.stringify({ name: 'relay-deployment', private: true }))
-  // The SDK tarball first, so the plugin's dependency on it is met from the tarball
-  // (offline: it is not on a registry).
-  await run('npm', ['install', sdkTarball, tarball, '--offline', '--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: deploy, timeout: 60_000 })
+  // The SDK tarball with the plugin's, so the plugin's dependency on it is met from the
+  // tarball (it is not on a registry); the SDK's own dependency (nunjucks) comes from
+  // npm's cache, or the registry.
+  await run('npm', ['install', sdkTarball, tarball, '--prefer-offline', '--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: deploy, timeout: 120_000 })
   t.ok(existsSync(installed))
   const sdk = join(deploy, 'node_modules/@webhook-relay/plugin-sdk')
   t.ok(existsSync(join(sdk, 'dist/index.js')), 'the SDK is installed from its tarball')

@@ -1,5 +1,5 @@
-/** Opsgenie's templates: the core's template kit (see @webhook-relay/core/template). */
-import { createTemplates, templateContext, type TemplateContext } from '@webhook-relay/core/template'
+/** Opsgenie's templates: the SDK's template kit (see @webhook-relay/plugin-sdk/template). */
+import { createTemplates, templateContext, type TemplateContext } from '@webhook-relay/plugin-sdk/template'
 
 const templates = createTemplates()
 export const render = (name: string, source: string, context: TemplateContext): string => templates.render(name, source, context)

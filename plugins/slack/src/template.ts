@@ -1,8 +1,8 @@
 /**
- * Slack's templates: the core's template kit plus the `slack` filter, which escapes
+ * Slack's templates: the SDK's template kit plus the `slack` filter, which escapes
  * Slack mrkdwn control characters so a payload cannot forge links or mentions.
  */
-import { createTemplates, templateContext, type TemplateContext } from '@webhook-relay/core/template'
+import { createTemplates, templateContext, type TemplateContext } from '@webhook-relay/plugin-sdk/template'
 
 /** Slack mrkdwn control characters; anything from the payload goes through this so it cannot forge links or mentions. */
 export function slackEscape(value: unknown): string {

@@ -11,7 +11,7 @@
  * untrusted authors should use a transform, which runs in an isolate.
  */
 import nunjucks from 'nunjucks'
-import { jsonOfBody } from '../util/json-depth.ts'
+import { jsonOfBody } from './json-depth.ts'
 import type { DeliveryInput } from './contract.ts'
 import { metered, meteredFilter, meteredRange, TemplateBudgetExceeded } from './template-budget.ts'
 

@@ -2,7 +2,7 @@
 // (with escaped quotes and backslashes) do not count, the limit is exact, and anything
 // that is not JSON stays text whatever its brackets.
 import t from 'tap'
-import { jsonDepth, MAX_JSON_DEPTH, parseJsonOrUndefined, parseJsonWithin } from '../../src/util/json-depth.ts'
+import { jsonDepth, MAX_JSON_DEPTH, parseJsonOrUndefined, parseJsonWithin } from '../src/json-depth.ts'
 
 t.test('depth counts objects and arrays, not brackets in strings', async (t) => {
   t.equal(jsonDepth('1'), 0)

@@ -3,8 +3,8 @@
 // is stopped by the render's budget with a reason, and ordinary templates over a large
 // payload are not.
 import t, { type Test } from 'tap'
-import { createTemplates, templateContext, TEMPLATE_BUDGET, TemplateBudgetExceeded } from '../../src/plugin/template.ts'
-import { MAX_JSON_DEPTH } from '../../src/util/json-depth.ts'
+import { createTemplates, templateContext, TEMPLATE_BUDGET, TemplateBudgetExceeded } from '../src/template.ts'
+import { MAX_JSON_DEPTH } from '../src/json-depth.ts'
 
 const spin = (ms: number) => {
   const until = performance.now() + ms
