@@ -5,7 +5,7 @@
  * of a thousand deliveries or of a hundred million.
  */
 import { barChart } from './charts.ts'
-import { eventsSince, latencyQuantile, listSources, subscriptionTraffic, subscriptionsById, trafficSeries, type Services, type SubscriptionRow, type SubscriptionTraffic } from './core.ts'
+import { eventsSince, latencyQuantile, listSources, Status, subscriptionTraffic, subscriptionsById, trafficSeries, type Services, type SubscriptionRow, type SubscriptionTraffic } from './core.ts'
 import { destinationOf } from './destinations.ts'
 
 export const TRAFFIC_WINDOWS = {
@@ -126,7 +126,7 @@ export async function traffic(s: Services, window: TrafficWindow, now = Date.now
       title: `Delivery attempts per ${w.stepMs === 60_000 ? 'minute' : '15 minutes'}, ${w.label.toLowerCase()}`,
       unit: 'attempts',
       series: [
-        { name: 'succeeded', cls: 'ok' },
+        { name: Status.succeeded, cls: 'ok' },
         { name: 'failed', cls: 'bad' },
       ],
       bars: points.map((p) => ({ at: p.at, values: [p.succeeded, p.failed] })),

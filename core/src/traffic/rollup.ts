@@ -9,13 +9,18 @@
  */
 import type { Logger } from 'pino'
 import type { Db } from '../db/pool.ts'
+import { Status } from '../delivery/status.ts'
 import { addAttemptCounts, addEventCounts, TRAFFIC_KEEP_MS, updateHealth, type AttemptCount, type EventCount, type HealthChange } from '../store/traffic.ts'
 import { addLatency, bucketOf, emptyLatency } from './latency.ts'
 
 export const FLUSH_MS = 5_000
 const MINUTE = 60_000
 
-export type AttemptResult = 'succeeded' | 'failed' | 'dead' | 'skipped'
+/**
+ * What an attempt counts as: where it left its delivery (the state machine's statuses),
+ * or `failed` for a failure that will be retried.
+ */
+export type AttemptResult = typeof Status.succeeded | typeof Status.dead | typeof Status.skipped | 'failed'
 
 export interface AttemptSample {
   readonly subscriptionId: string
@@ -65,12 +70,12 @@ export class TrafficRollup {
     let c = this.#attempts.get(key)
     if (!c) this.#attempts.set(key, (c = { minute, subscriptionId: s.subscriptionId, succeeded: 0, failed: 0, dead: 0, skipped: 0, latency: emptyLatency() }))
     // A dead attempt is a failed attempt that also ended its delivery.
-    if (s.result === 'dead') c.failed++
+    if (s.result === Status.dead) c.failed++
     c[s.result]++
     if (s.durationMs !== null) c.latency[bucketOf(s.durationMs)]!++
-    if (s.result === 'skipped') return
+    if (s.result === Status.skipped) return
     const h = this.#health.get(s.subscriptionId) ?? { lastSuccessAt: null, lastFailureAt: null, lastError: null, trailingFailures: 0 }
-    if (s.result === 'succeeded') {
+    if (s.result === Status.succeeded) {
       if (h.lastSuccessAt === null || s.at >= h.lastSuccessAt) this.#health.set(s.subscriptionId, { ...h, lastSuccessAt: s.at, trailingFailures: 0 })
     } else {
       const newer = h.lastFailureAt === null || s.at >= h.lastFailureAt
@@ -133,7 +138,10 @@ export class TrafficRollup {
       const now = this.#attempts.get(key)
       if (!now) this.#attempts.set(key, a)
       else {
-        for (const k of ['succeeded', 'failed', 'dead', 'skipped'] as const) now[k] += a[k]
+        now.succeeded += a.succeeded
+        now.failed += a.failed
+        now.dead += a.dead
+        now.skipped += a.skipped
         addLatency(now.latency, a.latency)
       }
     }

@@ -31,9 +31,9 @@ type RecorderDeps = { db: Db; redis: RelayRedis; keys: Keys; metrics: Metrics; t
 
 /** What the traffic rollup counts for an attempt that left its delivery in `status`. */
 const RESULT: Partial<Record<string, AttemptResult>> = {
-  [Status.succeeded]: 'succeeded',
-  [Status.dead]: 'dead',
-  [Status.skipped]: 'skipped',
+  [Status.succeeded]: Status.succeeded,
+  [Status.dead]: Status.dead,
+  [Status.skipped]: Status.skipped,
   [Status.retrying]: 'failed',
   [Status.paused]: 'failed',
 }
@@ -100,7 +100,7 @@ export class Recorder {
           result,
           at: a.startedAt + a.durationMs,
           durationMs: a.outcome === 'skip' ? null : a.durationMs,
-          error: result === 'failed' || result === 'dead' ? (i.decision.lastError ?? a.error) : null,
+          error: result === 'failed' || result === Status.dead ? (i.decision.lastError ?? a.error) : null,
         })
       }
     }
