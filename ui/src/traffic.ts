@@ -9,9 +9,9 @@ import { eventsSince, latencyQuantile, listSources, Status, subscriptionTraffic,
 import { destinationOf } from './destinations.ts'
 
 export const TRAFFIC_WINDOWS = {
-  hour: { label: 'Last hour', stepMs: 60_000, steps: 60, refreshSeconds: 5 },
+  hour: { label: 'Last hour', stepMs: 60_000, step: 'minute', steps: 60, refreshSeconds: 5 },
   // A day's bars move every 15 minutes: refreshing it as often as the hour's would only cost.
-  day: { label: 'Last 24 hours', stepMs: 15 * 60_000, steps: 96, refreshSeconds: 30 },
+  day: { label: 'Last 24 hours', stepMs: 15 * 60_000, step: '15 minutes', steps: 96, refreshSeconds: 30 },
 } as const
 export type TrafficWindow = keyof typeof TRAFFIC_WINDOWS
 
@@ -116,14 +116,14 @@ export async function traffic(s: Services, window: TrafficWindow, now = Date.now
     perMinute: Math.round((recent / RATE_MINUTES) * 10) / 10,
     successRate: series.succeeded + series.failed === 0 ? null : Math.floor((series.succeeded / (series.succeeded + series.failed)) * 1000) / 10,
     eventsChart: barChart({
-      title: `Events received per ${w.stepMs === 60_000 ? 'minute' : '15 minutes'}, ${w.label.toLowerCase()}`,
+      title: `Events received per ${w.step}, ${w.label.toLowerCase()}`,
       unit: 'events',
       series: [{ name: 'events', cls: 'info' }],
       bars: points.map((p) => ({ at: p.at, values: [p.events] })),
       stepMs: w.stepMs,
     }),
     attemptsChart: barChart({
-      title: `Delivery attempts per ${w.stepMs === 60_000 ? 'minute' : '15 minutes'}, ${w.label.toLowerCase()}`,
+      title: `Delivery attempts per ${w.step}, ${w.label.toLowerCase()}`,
       unit: 'attempts',
       series: [
         { name: Status.succeeded, cls: 'ok' },

@@ -8,7 +8,7 @@ import { sql } from 'slonik'
 import Type, { type Static } from 'typebox'
 import type { Db, Queryable } from '../db/pool.ts'
 import { row } from '../db/row.ts'
-import { LATENCY_BUCKETS } from '../traffic/latency.ts'
+import { addLatency, LATENCY_BUCKETS } from '../traffic/latency.ts'
 
 /** How long counts are kept: the overview shows at most a day. */
 export const TRAFFIC_KEEP_MS = 2 * 86_400_000
@@ -78,16 +78,21 @@ export async function addEventCounts(db: Queryable, counts: readonly EventCount[
     ON CONFLICT (span, minute, source_id) DO UPDATE SET events = traffic_events.events + excluded.events`)
 }
 
-export async function addAttemptCounts(db: Queryable, counts: readonly AttemptCount[]): Promise<void> {
-  if (counts.length === 0) return
-  const rows = atEverySpan(counts, (c) => c.subscriptionId, (a, b) => ({
+/** Two counts of the same key added up (a new object; latency bucket by bucket). */
+export function sumAttemptCounts<C extends AttemptCount>(a: C, b: AttemptCount): C {
+  return {
     ...a,
     succeeded: a.succeeded + b.succeeded,
     failed: a.failed + b.failed,
     dead: a.dead + b.dead,
     skipped: a.skipped + b.skipped,
-    latency: a.latency.map((n, i) => n + (b.latency[i] ?? 0)),
-  }))
+    latency: addLatency([...a.latency], b.latency),
+  }
+}
+
+export async function addAttemptCounts(db: Queryable, counts: readonly AttemptCount[]): Promise<void> {
+  if (counts.length === 0) return
+  const rows = atEverySpan(counts, (c) => c.subscriptionId, sumAttemptCounts)
   // A JSON record set: unnest cannot carry one array per row.
   await db.query(sql.unsafe`
     INSERT INTO traffic_attempts (span, minute, subscription_id, succeeded, failed, dead, skipped, latency)

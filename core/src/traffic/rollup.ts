@@ -10,8 +10,8 @@
 import type { Logger } from 'pino'
 import type { Db } from '../db/pool.ts'
 import { Status } from '../delivery/status.ts'
-import { addAttemptCounts, addEventCounts, TRAFFIC_KEEP_MS, updateHealth, type AttemptCount, type EventCount, type HealthChange } from '../store/traffic.ts'
-import { addLatency, bucketOf, emptyLatency } from './latency.ts'
+import { addAttemptCounts, addEventCounts, sumAttemptCounts, TRAFFIC_KEEP_MS, updateHealth, type AttemptCount, type EventCount, type HealthChange } from '../store/traffic.ts'
+import { bucketOf, emptyLatency } from './latency.ts'
 
 export const FLUSH_MS = 5_000
 const MINUTE = 60_000
@@ -136,14 +136,7 @@ export class TrafficRollup {
     for (const [key, a] of attempts) {
       if (a.minute < oldest) continue
       const now = this.#attempts.get(key)
-      if (!now) this.#attempts.set(key, a)
-      else {
-        now.succeeded += a.succeeded
-        now.failed += a.failed
-        now.dead += a.dead
-        now.skipped += a.skipped
-        addLatency(now.latency, a.latency)
-      }
+      this.#attempts.set(key, now ? sumAttemptCounts(now, a) : a)
     }
     for (const [id, old] of health) {
       const now = this.#health.get(id)
