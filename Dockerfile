@@ -62,4 +62,4 @@ EXPOSE 8080 9464
 # /healthz and /readyz; the migrate role listens on no port at all.
 # No CMD: the role comes from RELAY_ROLE (default all), as with npm start; an argument
 # (docker run IMAGE worker, the chart's args) takes precedence.
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "core/src/bin/relay.ts"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "app/src/bin/relay.ts"]

@@ -25,7 +25,7 @@ const runs = Number(values.runs)
 const opts = {
   inFlight: Number(values['in-flight']),
   receiverDelayMs: Number(values['delay-ms']),
-  env: { RELAY_WORKER_LIVENESS_TTL_MS: String(values['liveness-ttl-ms']) },
+  env: { RELAY_PLUGINS: '@webhook-relay/plugin-http-relay', RELAY_WORKER_LIVENESS_TTL_MS: String(values['liveness-ttl-ms']) },
   timeoutMs: 300_000,
 }
 console.log(`failover: ${opts.inFlight} deliveries in flight to a ${opts.receiverDelayMs} ms receiver, liveness TTL ${values['liveness-ttl-ms']} ms, ${runs} runs, load ${load1()}`)

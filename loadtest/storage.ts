@@ -15,7 +15,7 @@ const n = Number(values.count)
 const filler = 'x'.repeat(Math.max(0, Number(values.bytes) - 60))
 const TABLES = ['events', 'event_idempotency', 'deliveries', 'delivery_attempts', 'dead_letters']
 
-const env = await createTestEnv('storage')
+const env = await createTestEnv('storage', { RELAY_PLUGINS: '@webhook-relay/plugin-http-relay' })
 const sub = await startSubscriber()
 try {
   const relay = await env.start('all')

@@ -135,7 +135,7 @@ t.test('OCI labels', async (t) => {
 t.test('.dockerignore is an allow-list that excludes secrets and dev files', async (t) => {
   const rules = DOCKERIGNORE.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'))
   t.equal(rules[0], '*', 'starts by ignoring everything')
-  for (const needed of ['!package.json', '!package-lock.json', '!core/', '!plugins/', '!ui/', '!sql/']) {
+  for (const needed of ['!package.json', '!package-lock.json', '!core/', '!plugins/', '!ui/', '!app/']) {
     t.ok(rules.includes(needed), `${needed} is let in`)
   }
   for (const excluded of ['**/node_modules/', '**/.env*', '**/test/']) {

@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
-const ROOTS = ['core/test', 'sdk/test', 'plugins', 'ui/test', 'examples', 'grafana/test', 'deploy', 'loadtest']
+const ROOTS = ['core/test', 'sdk/test', 'app/test', 'plugins', 'ui/test', 'examples', 'grafana/test', 'deploy', 'loadtest']
 const SKIP_DIRS = new Set(['node_modules', 'fixtures', '.tap'])
 
 function findTests(dir: string, out: string[] = []): string[] {

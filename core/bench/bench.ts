@@ -64,6 +64,8 @@ async function main() {
   const apiPort = await freePort()
   const relayEnv = {
     NODE_ENV: 'production',
+    // The core alone, with the one action the benchmark delivers through.
+    RELAY_PLUGINS: '@webhook-relay/plugin-http-relay',
     // Several relays on one machine: each /metrics listener takes a free port.
     RELAY_METRICS_PORT: '0',
     DATABASE_URL: databaseUrl,

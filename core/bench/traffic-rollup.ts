@@ -15,7 +15,7 @@ const SUBSCRIPTIONS = Number(process.argv[2] ?? 100)
 const PER_INTERVAL = Number(process.argv[3] ?? 5000)
 const N = 2_000_000
 
-const env = await createTestEnv('bench_rollup')
+const env = await createTestEnv('bench_rollup', { RELAY_PLUGINS: '@webhook-relay/plugin-http-relay' })
 try {
   const relay = await env.start('api')
   const db = relay.services.db

@@ -1,13 +1,14 @@
 /**
- * The composition root: builds a relay process for a role from a Config. Used by the
- * CLI (bin/relay.ts), the tests and the benchmark, so all three run the same wiring.
+ * Builds a relay process for a role from a Config and a Composition (the plugins and
+ * HTTP extensions it is made of, composition.ts). Used by the CLI (cli.ts), the tests
+ * and the benchmark, so all three run the same wiring.
  */
 import pino, { type Logger } from 'pino'
 import type { FastifyInstance } from 'fastify'
-import uiPlugin, { UI_PREFIX } from '@webhook-relay/ui'
 import { buildApp, VERSION } from './api/app.ts'
 import { buildMetricsApp } from './api/metrics-app.ts'
 import type { Services } from './api/services.ts'
+import { checkExtensions, type Composition } from './composition.ts'
 import { createDeliveryService } from './delivery/service.ts'
 import type { Config, Role } from './config/config.ts'
 import { createDb, type Db } from './db/pool.ts'
@@ -16,7 +17,6 @@ import { createGuardedConnect, createHttpClient } from './egress/index.ts'
 import { Ingestor } from './ingest/ingestor.ts'
 import { SourceCache } from './ingest/source-cache.ts'
 import { createMetrics, type Metrics } from './metrics/metrics.ts'
-import { BUILTIN_PLUGINS } from './plugin/builtins.ts'
 import { PluginHost } from './plugin/host.ts'
 import { createRedis, type RelayRedis } from './redis/client.ts'
 import { keys as makeKeys } from './redis/keys.ts'
@@ -65,12 +65,16 @@ export interface StartOptions {
   logger?: Logger
   /** Apply migrations (and create the database) before starting. Default true. */
   migrate?: boolean
+  /** The plugins and extensions beyond the core (none by default: RELAY_PLUGINS only). */
+  composition?: Composition
   /** Test hook: worker timing overrides. */
   moverIntervalMs?: number
 }
 
 export async function startRelay(o: StartOptions): Promise<Relay> {
   const { config, role } = o
+  const extensions = o.composition?.extensions ?? []
+  checkExtensions(extensions)
   const log = o.logger ?? pino({ level: config.logLevel, base: { service: `webhook-relay-${role}` }, ...(isTracing() ? { mixin: traceLogMixin } : {}) })
   if (o.migrate !== false) {
     const m = await migrate(config.databaseUrl)
@@ -79,7 +83,7 @@ export async function startRelay(o: StartOptions): Promise<Relay> {
   }
   const box = createSecretBox(config.encryptionKey, config.previousEncryptionKeys)
   const plugins = new PluginHost(box)
-  await plugins.load([...BUILTIN_PLUGINS, ...config.plugins])
+  await plugins.load([...(o.composition?.plugins ?? []), ...config.plugins])
 
   const db: Db = await createDb(config.databaseUrl, { poolSize: config.pgPoolSize })
   // Before anything opens a secret: the wrong key stops boot here, with its name.
@@ -109,8 +113,8 @@ export async function startRelay(o: StartOptions): Promise<Relay> {
   const refreshGauges = gaugeRefresher({ db, redis, keys, metrics })
   const app = await buildApp({ services, metrics, logger: log, ingestor })
   const metricsApp = await buildMetricsApp({ db, redis, metrics, logger: log, beforeScrape: refreshGauges })
-  // The admin UI (ui/ workspace) is served wherever the REST API is.
-  if (runsApi) await app.register(uiPlugin, { prefix: UI_PREFIX, services })
+  // Extensions (the admin UI) are served wherever the REST API is.
+  if (runsApi) for (const x of extensions) await app.register(x.register, { prefix: x.prefix, services })
 
   let worker: WorkerHandle | null = null
   let http: ReturnType<typeof createHttpClient> | null = null

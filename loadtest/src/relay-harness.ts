@@ -13,7 +13,7 @@ import type { EndpointBehaviour } from '../subscriber.ts'
 
 export const PG_HOST = process.env.LOADTEST_DATABASE_HOST ?? 'postgres://postgres@127.0.0.1:5432'
 export const REDIS_URL = process.env.LOADTEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
-const RELAY_BIN = fileURLToPath(new URL('../../core/src/bin/relay.ts', import.meta.url))
+const RELAY_BIN = fileURLToPath(new URL('../../app/src/bin/relay.ts', import.meta.url))
 const SUBSCRIBER = fileURLToPath(new URL('../subscriber.ts', import.meta.url))
 // Four workers booting beside a test suite on 2 cores took over 30 s once.
 const READY_TIMEOUT_MS = 90_000

@@ -91,7 +91,7 @@ t.test('2 s at 50 rps against a relay: every accepted event delivered once', { s
 })
 
 t.test('remote: a running relay, through its admin API and ingest URLs only', { skip: vegeta ? false : NO_VEGETA }, async (t) => {
-  const env = await createTestEnv('loadtest_remote')
+  const env = await createTestEnv('loadtest_remote', { RELAY_PLUGINS: '@webhook-relay/plugin-http-relay' })
   t.teardown(() => env.close())
   const relay = await env.start('api')
   const dir = mkdtempSync(join(tmpdir(), 'loadtest-remote-'))

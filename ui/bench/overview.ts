@@ -12,16 +12,16 @@
  */
 import { loadavg } from 'node:os'
 import { sql } from 'slonik'
-import { subscriptionTraffic, trafficSeries } from '../../core/src/store/traffic.ts'
-import { createTestEnv } from '../../core/src/testing/index.ts'
+import { subscriptionTraffic, trafficSeries } from '@webhook-relay/core/admin'
 import { overview, uuidV7Floor } from '../src/queries.ts'
 import { traffic } from '../src/traffic.ts'
+import { createUiTestEnv } from '../test/env.ts'
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000)
 const SUBSCRIPTIONS = Number(process.argv[3] ?? 100)
 const RUNS = 7
 
-const env = await createTestEnv('bench_overview')
+const env = await createUiTestEnv('bench_overview')
 try {
   const relay = await env.start('api')
   const s = relay.services

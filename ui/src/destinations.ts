@@ -4,7 +4,7 @@
  * not treat it as a secret, the host of its `url` (http-relay); Slack or Discord webhook
  * URLs are secrets and stay out of lists.
  */
-import { MASK, subscriptionsById, withDb, type SubscriptionRow } from './core.ts'
+import { MASK, subscriptionsById, withDb, type SubscriptionRow } from '@webhook-relay/core/admin'
 import type { RouteOptions } from './routes/context.ts'
 
 export interface Destination {

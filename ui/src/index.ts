@@ -16,7 +16,8 @@ import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
 import fastifyStatic from '@fastify/static'
 import { HTMX_DIR, MONACO_VS_DIR, OWN_STATIC_DIR } from './assets.ts'
-import type { Services } from './core.ts'
+import type { RelayExtension } from '@webhook-relay/core'
+import type { Services } from '@webhook-relay/core/admin'
 import { SECURITY_HEADERS } from './csp.ts'
 import { page } from './render.ts'
 import { checkCsrf } from './csrf.ts'
@@ -125,3 +126,11 @@ function csrfTokenOf(req: FastifyRequest): string | undefined {
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 export default uiPlugin
+
+/** The UI as the relay mounts it: the app's composition lists it (app/src/composition.ts). */
+export const uiExtension: RelayExtension = {
+  name: 'Admin UI',
+  prefix: UI_PREFIX,
+  hint: (config) => `sign in with the admin token${config.adminPassword ? ' or RELAY_ADMIN_PASSWORD' : ''}`,
+  register: uiPlugin,
+}

@@ -3,7 +3,7 @@
  * arrays fold (<details>, so folding needs no script), and a hex dump of the raw bytes.
  * Everything returned as HTML is escaped here, because nunjucks will not touch it.
  */
-import { parseJsonWithin, type JsonParse } from './core.ts'
+import { parseJsonWithin, type JsonParse } from '@webhook-relay/core/admin'
 
 export const MAX_TREE_NODES = 5000
 export const MAX_HEX_BYTES = 64 * 1024

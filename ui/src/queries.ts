@@ -5,7 +5,7 @@
  */
 import { sql } from 'slonik'
 import Type, { type Static } from 'typebox'
-import { FAILING, HELD, row, Status, statusIn, statusIs, type Services } from './core.ts'
+import { FAILING, HELD, row, Status, statusIn, statusIs, type Services } from '@webhook-relay/core/admin'
 
 const STATUS = sql.fragment`status`
 const D_STATUS = sql.fragment`d.status`

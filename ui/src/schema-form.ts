@@ -8,7 +8,7 @@
 import Compile from 'typebox/compile'
 import type { Validator } from 'typebox/compile'
 import type { TSchema } from 'typebox'
-import { MASK } from './core.ts'
+import { MASK } from '@webhook-relay/core/admin'
 
 type Json = Record<string, unknown>
 

@@ -5,7 +5,7 @@
  * of a thousand deliveries or of a hundred million.
  */
 import { barChart } from './charts.ts'
-import { eventsSince, latencyQuantile, listSources, Status, subscriptionTraffic, subscriptionsById, trafficSeries, type Services, type SubscriptionRow, type SubscriptionTraffic } from './core.ts'
+import { eventsSince, latencyQuantile, listSources, Status, subscriptionTraffic, subscriptionsById, trafficSeries, type Services, type SubscriptionRow, type SubscriptionTraffic } from '@webhook-relay/core/admin'
 import { destinationOf } from './destinations.ts'
 
 export const TRAFFIC_WINDOWS = {

@@ -9,15 +9,16 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { createTestEnv, eventually, startSubscriber } from '../../core/src/testing/index.ts'
-import { requireTool } from '../../core/src/testing/external-tool.ts'
+import { eventually, startSubscriber } from '@webhook-relay/core/testing'
+import { requireTool } from '@webhook-relay/core/testing/external-tool'
+import { createUiTestEnv } from './env.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? requireTool({ name: 'chromium', also: ['/usr/bin/chromium'], install: 'scripts/ensure-chromium.sh' })
 const SHOTS = process.env.SCREENSHOT_DIR ?? '/tmp/ui-screenshots'
 const PASSWORD = 'correct horse battery staple'
 mkdirSync(SHOTS, { recursive: true })
 
-const env = await createTestEnv('ui_browser')
+const env = await createUiTestEnv('ui_browser')
 t.teardown(() => env.close())
 const relay = await env.start('all', { RELAY_ADMIN_PASSWORD: PASSWORD })
 // /dead answers 400 (a permanent failure) until the test flips it, to make a dead letter.

@@ -3,11 +3,12 @@
 // limit) is shown by the UI as text with a notice, handed to a transform as a string,
 // and delivered byte for byte; JSON within the limit is still a tree and a value.
 import t from 'tap'
-import { createTestEnv, eventually, startSubscriber, TEST_ADMIN_TOKEN } from '../../core/src/testing/index.ts'
+import { eventually, startSubscriber, TEST_ADMIN_TOKEN } from '@webhook-relay/core/testing'
 import { MAX_JSON_DEPTH } from '@webhook-relay/plugin-sdk'
 import { UiClient } from './helpers/client.ts'
+import { createUiTestEnv } from './env.ts'
 
-const env = await createTestEnv('ui_deep_json')
+const env = await createUiTestEnv('ui_deep_json')
 t.teardown(() => env.close())
 const relay = await env.start('all')
 const sub = await startSubscriber()

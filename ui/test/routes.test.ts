@@ -2,10 +2,11 @@
 // refusal, security headers, validation errors rendered inline, and page render time
 // with 100,000 events in the database (keyset paging, no OFFSET).
 import t from 'tap'
-import { createTestEnv, TEST_ADMIN_TOKEN } from '../../core/src/testing/index.ts'
+import { TEST_ADMIN_TOKEN } from '@webhook-relay/core/testing'
 import { csrfOf, UiClient } from './helpers/client.ts'
+import { createUiTestEnv } from './env.ts'
 
-const env = await createTestEnv('ui_routes')
+const env = await createUiTestEnv('ui_routes')
 t.teardown(() => env.close())
 const relay = await env.start('api')
 const SEEDED_EVENTS = 100_000

@@ -3,8 +3,9 @@
 // them; CSRF tokens are bound to the session they were rendered in; Redis holds no
 // usable cookie.
 import t from 'tap'
-import { createTestEnv, TEST_ADMIN_TOKEN } from '../../core/src/testing/index.ts'
+import { TEST_ADMIN_TOKEN } from '@webhook-relay/core/testing'
 import { csrfOf, UiClient } from './helpers/client.ts'
+import { createUiTestEnv } from './env.ts'
 
 const PASSWORD = 'correct horse battery staple'
 
@@ -18,7 +19,7 @@ function copyOf(c: UiClient): UiClient {
 const signedIn = async (c: UiClient) => (await c.get('/ui/sources')).status === 200
 
 t.test('sign-out ends the session for every copy of the cookie, on every replica', async (t) => {
-  const env = await createTestEnv('ui_session_signout')
+  const env = await createUiTestEnv('ui_session_signout')
   t.teardown(() => env.close())
   const a = await env.start('api')
   const b = await env.start('api')
@@ -38,7 +39,7 @@ t.test('sign-out ends the session for every copy of the cookie, on every replica
 })
 
 t.test('a changed password or token ends every session opened before it', async (t) => {
-  const env = await createTestEnv('ui_session_credentials', { RELAY_ADMIN_PASSWORD: PASSWORD, RELAY_SESSION_SECRET: 's'.repeat(40) })
+  const env = await createUiTestEnv('ui_session_credentials', { RELAY_ADMIN_PASSWORD: PASSWORD, RELAY_SESSION_SECRET: 's'.repeat(40) })
   t.teardown(() => env.close())
   const before = await env.start('api')
   const c = new UiClient(before.url)
@@ -66,7 +67,7 @@ t.test('a changed password or token ends every session opened before it', async 
 })
 
 t.test('idle timeout and absolute expiry end a session', async (t) => {
-  const env = await createTestEnv('ui_session_expiry')
+  const env = await createUiTestEnv('ui_session_expiry')
   t.teardown(() => env.close())
   const relay = await env.start('api')
   const redis = env.redis()
@@ -91,7 +92,7 @@ t.test('idle timeout and absolute expiry end a session', async (t) => {
 })
 
 t.test('CSRF tokens are bound to the session they were rendered in', async (t) => {
-  const env = await createTestEnv('ui_session_csrf')
+  const env = await createUiTestEnv('ui_session_csrf')
   t.teardown(() => env.close())
   const relay = await env.start('api')
   const form = { 'source.name': 'Bound', 'source.slug': 'bound', 'source.mode': 'active' }
@@ -118,7 +119,7 @@ t.test('CSRF tokens are bound to the session they were rendered in', async (t) =
 })
 
 t.test('the sessions page lists and ends sessions; Redis holds no usable cookie', async (t) => {
-  const env = await createTestEnv('ui_session_list')
+  const env = await createUiTestEnv('ui_session_list')
   t.teardown(() => env.close())
   const relay = await env.start('api')
   const me = new UiClient(relay.url)

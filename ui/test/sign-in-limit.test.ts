@@ -2,11 +2,12 @@
 // replicas); successes do not count; the client address comes from X-Forwarded-For only
 // when RELAY_TRUST_PROXY says the proxy is trusted; without Redis sign-in is refused.
 import t from 'tap'
-import { createTestEnv, tcpProxy, TEST_ADMIN_TOKEN } from '../../core/src/testing/index.ts'
+import { tcpProxy, TEST_ADMIN_TOKEN } from '@webhook-relay/core/testing'
 import { UiClient } from './helpers/client.ts'
+import { createUiTestEnv } from './env.ts'
 
 t.test('after three failures the fourth attempt is refused with 429 and Retry-After, even with the right secret', async (t) => {
-  const env = await createTestEnv('ui_signin_limit', { RELAY_UI_SIGN_IN_LIMIT: '3' })
+  const env = await createUiTestEnv('ui_signin_limit', { RELAY_UI_SIGN_IN_LIMIT: '3' })
   t.teardown(() => env.close())
   const relay = await env.start('api')
   const c = new UiClient(relay.url)
@@ -26,7 +27,7 @@ t.test('after three failures the fourth attempt is refused with 429 and Retry-Af
 })
 
 t.test('only failures count: signing in many times never locks the admin out', async (t) => {
-  const env = await createTestEnv('ui_signin_success', { RELAY_UI_SIGN_IN_LIMIT: '2' })
+  const env = await createUiTestEnv('ui_signin_success', { RELAY_UI_SIGN_IN_LIMIT: '2' })
   t.teardown(() => env.close())
   const relay = await env.start('api')
   for (let i = 0; i < 6; i++) t.equal((await new UiClient(relay.url).signIn(TEST_ADMIN_TOKEN)).status, 303, `sign-in ${i + 1}`)
@@ -39,7 +40,7 @@ t.test('only failures count: signing in many times never locks the admin out', a
 })
 
 t.test('behind a trusted proxy each client address has its own count', async (t) => {
-  const env = await createTestEnv('ui_signin_proxy', { RELAY_UI_SIGN_IN_LIMIT: '2', RELAY_TRUST_PROXY: '127.0.0.1/32' })
+  const env = await createUiTestEnv('ui_signin_proxy', { RELAY_UI_SIGN_IN_LIMIT: '2', RELAY_TRUST_PROXY: '127.0.0.1/32' })
   t.teardown(() => env.close())
   const relay = await env.start('api')
   const c = new UiClient(relay.url)
@@ -52,7 +53,7 @@ t.test('behind a trusted proxy each client address has its own count', async (t)
 })
 
 t.test('without RELAY_TRUST_PROXY, X-Forwarded-For is ignored (it could be forged)', async (t) => {
-  const env = await createTestEnv('ui_signin_noproxy', { RELAY_UI_SIGN_IN_LIMIT: '2' })
+  const env = await createUiTestEnv('ui_signin_noproxy', { RELAY_UI_SIGN_IN_LIMIT: '2' })
   t.teardown(() => env.close())
   const relay = await env.start('api')
   const c = new UiClient(relay.url)
@@ -63,7 +64,7 @@ t.test('without RELAY_TRUST_PROXY, X-Forwarded-For is ignored (it could be forge
 })
 
 t.test('Redis down: sign-in fails closed with 503, and works again when Redis is back', async (t) => {
-  const env = await createTestEnv('ui_signin_redis_down', { RELAY_UI_SIGN_IN_LIMIT: '3' })
+  const env = await createUiTestEnv('ui_signin_redis_down', { RELAY_UI_SIGN_IN_LIMIT: '3' })
   t.teardown(() => env.close())
   const redis = await tcpProxy(6379)
   t.teardown(() => redis.cut())

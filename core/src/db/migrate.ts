@@ -11,7 +11,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../sql/', import.meta.url))
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../sql/', import.meta.url))
 /** Arbitrary constant: "webhook relay migrate" as an advisory lock key. */
 const MIGRATION_LOCK_KEY = 7_202_611_001
 

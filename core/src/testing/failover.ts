@@ -11,8 +11,9 @@ import { fileURLToPath } from 'node:url'
 import { Status } from '../delivery/status.ts'
 import { createTestEnv, eventually } from './relay-env.ts'
 import { startSubscriber } from './subscriber.ts'
+import { siblingModule } from '../util/sibling-module.ts'
 
-const BIN = fileURLToPath(new URL('../bin/relay.ts', import.meta.url))
+const BIN = fileURLToPath(siblingModule('../bin/relay', import.meta.url))
 
 export interface FailoverOptions {
   /** Deliveries in flight when the worker dies. */

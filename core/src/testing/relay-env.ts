@@ -8,6 +8,7 @@ import pg from 'pg'
 import { Redis } from 'ioredis'
 import pino from 'pino'
 import { loadConfig, type Config, type Role } from '../config/config.ts'
+import type { Composition } from '../composition.ts'
 import { startRelay, type Relay } from '../relay.ts'
 import { dropRelayState } from './relay-process.ts'
 
@@ -39,7 +40,11 @@ export interface TestRelay extends Relay {
   api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any }>
 }
 
-export async function createTestEnv(name = 'test', baseEnv: Record<string, string> = {}): Promise<TestEnv> {
+/**
+ * `baseEnv` overrides the test defaults (RELAY_PLUGINS names the plugins: the core loads
+ * none of its own); `composition` is handed to every relay started in this process.
+ */
+export async function createTestEnv(name = 'test', baseEnv: Record<string, string> = {}, composition: Composition = {}): Promise<TestEnv> {
   const id = `${name.replace(/[^a-z0-9]/gi, '_').toLowerCase().slice(0, 30)}_${randomBytes(4).toString('hex')}`
   const dbName = `relay_t_${id}`
   const databaseUrl = `${TEST_DATABASE_HOST}/${dbName}`
@@ -79,7 +84,7 @@ export async function createTestEnv(name = 'test', baseEnv: Record<string, strin
     env,
     async start(role = 'all', extraEnv = {}) {
       const config = loadConfig({ ...env, ...extraEnv })
-      const relay = await startRelay({ config, role, logger: pino({ level: config.logLevel }), moverIntervalMs: 50 })
+      const relay = await startRelay({ config, role, composition, logger: pino({ level: config.logLevel }), moverIntervalMs: 50 })
       const address = await relay.listen()
       const api: TestRelay['api'] = async (path, init = {}) => {
         const res = await fetch(`${address}${path}`, {

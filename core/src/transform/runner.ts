@@ -27,8 +27,9 @@ import {
   MIN_MEMORY_LIMIT_MB,
 } from './types.ts'
 import type { TransformError, TransformOutcome, TransformRunner, TransformRunnerOptions } from './types.ts'
+import { siblingModule } from '../util/sibling-module.ts'
 
-const SANDBOX_ENTRY = new URL('./sandbox-process.ts', import.meta.url)
+const SANDBOX_ENTRY = siblingModule('./sandbox-process', import.meta.url)
 /** isolated-vm requires this flag on Node 20+; only the sandbox process loads it. */
 const SANDBOX_EXEC_ARGV = ['--no-node-snapshot']
 const MAX_RUNS_PER_MESSAGE = 512

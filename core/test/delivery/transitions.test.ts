@@ -19,9 +19,9 @@ import {
   type ClaimOptions,
   type Decision,
 } from '../../src/delivery/transitions.ts'
-import { createTestEnv } from '../../src/testing/index.ts'
+import { createCoreTestEnv } from '../env.ts'
 
-const env = await createTestEnv('transitions')
+const env = await createCoreTestEnv('transitions')
 t.teardown(() => env.close())
 const relay = await env.start('api')
 const db = relay.services.db

@@ -1,9 +1,10 @@
 // The REST contract as a client sees it: auth, shapes, validation errors with paths,
 // secrets masked, signing secret shown once, rotation, paging, plugins, transforms.
 import t from 'tap'
-import { createTestEnv, eventually, startSubscriber } from '../../src/testing/index.ts'
+import { eventually, startSubscriber } from '../../src/testing/index.ts'
+import { createCoreTestEnv } from '../env.ts'
 
-const env = await createTestEnv('api')
+const env = await createCoreTestEnv('api')
 t.teardown(() => env.close())
 const relay = await env.start('all')
 const sub = await startSubscriber()

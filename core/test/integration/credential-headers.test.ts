@@ -2,9 +2,10 @@
 // are masked in the API and transform previews (unless configured to show), and
 // http-relay's configured headers are sealed at rest, masked on read, sent whole.
 import t from 'tap'
-import { createTestEnv, eventually, startSubscriber } from '../../src/testing/index.ts'
+import { eventually, startSubscriber } from '../../src/testing/index.ts'
+import { createCoreTestEnv } from '../env.ts'
 
-const env = await createTestEnv('credential_headers')
+const env = await createCoreTestEnv('credential_headers')
 t.teardown(() => env.close())
 const relay = await env.start('all')
 const sub = await startSubscriber()

@@ -5,9 +5,10 @@
 // still counted by the overview's dead-letter depth.
 import pg from 'pg'
 import t from 'tap'
-import { createTestEnv, eventually, startSubscriber } from '../../src/testing/index.ts'
+import { eventually, startSubscriber } from '../../src/testing/index.ts'
+import { createCoreTestEnv } from '../env.ts'
 
-const env = await createTestEnv('delete_race')
+const env = await createCoreTestEnv('delete_race')
 t.teardown(() => env.close())
 const relay = await env.start('all')
 const sub = await startSubscriber(() => ({ status: 400, body: 'no' }))

@@ -2,9 +2,10 @@
 // Retry-After, permanent failures, 410, exhaustion to dead, retry now.
 import { createHmac } from 'node:crypto'
 import t from 'tap'
-import { createTestEnv, eventually, startSubscriber, type SubscriberReply } from '../../src/testing/index.ts'
+import { eventually, startSubscriber, type SubscriberReply } from '../../src/testing/index.ts'
+import { createCoreTestEnv } from '../env.ts'
 
-const env = await createTestEnv('delivery')
+const env = await createCoreTestEnv('delivery')
 t.teardown(() => env.close())
 const relay = await env.start('all')
 

@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { resealAll } from '../../src/secrets/reseal.ts'
 import { createSecretBox, keyIdOf } from '../../src/secrets/secret-box.ts'
-import { createTestEnv } from '../../src/testing/index.ts'
+import { createCoreTestEnv } from '../env.ts'
 
-const env = await createTestEnv('encryption_key')
+const env = await createCoreTestEnv('encryption_key')
 t.teardown(() => env.close())
 const keyA = env.env.RELAY_ENCRYPTION_KEY!
 const keyB = randomBytes(32).toString('base64')

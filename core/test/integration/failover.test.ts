@@ -5,13 +5,14 @@
 // other's work, so nothing is sent twice.
 import t from 'tap'
 import { runFailover } from '../../src/testing/failover.ts'
-import { createTestEnv, eventually, startSubscriber } from '../../src/testing/index.ts'
+import { eventually, startSubscriber } from '../../src/testing/index.ts'
+import { createCoreTestEnv, withHttpRelay } from '../env.ts'
 
 /** The goal of issue 13; the benchmark (loadtest/failover.ts) measures the actual time. */
 const BOUND_MS = 20_000
 
 t.test('kill -9 a worker with 60 deliveries in flight: all reach the receiver again within 20 s of a new worker', async (t) => {
-  const r = await runFailover({ inFlight: 60, receiverDelayMs: 3_000, timeoutMs: 60_000 })
+  const r = await runFailover({ inFlight: 60, receiverDelayMs: 3_000, timeoutMs: 60_000, env: { RELAY_PLUGINS: withHttpRelay() } })
   t.ok(r.allSucceededMs < BOUND_MS, `every delivery succeeded ${r.allSucceededMs} ms after the new worker started (bound ${BOUND_MS} ms)`)
   t.ok(r.allArrivedMs < BOUND_MS, `the last arrived again after ${r.allArrivedMs} ms`)
   t.equal(r.duplicatesAfterKill, 0, 'the takeover sent each delivery once')
@@ -19,7 +20,7 @@ t.test('kill -9 a worker with 60 deliveries in flight: all reach the receiver ag
 
 t.test('two live workers behind a slow receiver: neither takes the other’s work', async (t) => {
   // A short liveness TTL and reclaim keep any wrongful takeover inside the test's time.
-  const env = await createTestEnv('live_slow', { RELAY_WORKER_LIVENESS_TTL_MS: '2000', RELAY_RECLAIM_IDLE_MS: '60000', RELAY_DELIVERY_TIMEOUT_MAX_MS: '10000' })
+  const env = await createCoreTestEnv('live_slow', { RELAY_WORKER_LIVENESS_TTL_MS: '2000', RELAY_RECLAIM_IDLE_MS: '60000', RELAY_DELIVERY_TIMEOUT_MAX_MS: '10000' })
   const sub = await startSubscriber(() => ({ delayMs: 2_500 }))
   t.teardown(async () => {
     await sub.close()

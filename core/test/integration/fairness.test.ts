@@ -1,9 +1,10 @@
 // A slow receiver must not starve a fast one: past its per-subscription cap a
 // subscription's deliveries wait (no attempt counted) while others keep flowing.
 import t from 'tap'
-import { createTestEnv, eventually, startSubscriber } from '../../src/testing/index.ts'
+import { eventually, startSubscriber } from '../../src/testing/index.ts'
+import { createCoreTestEnv } from '../env.ts'
 
-const env = await createTestEnv('fairness', { RELAY_SUBSCRIPTION_CONCURRENCY: '4', RELAY_DELIVERY_CONCURRENCY: '16', RELAY_DELIVERY_TIMEOUT_MAX_MS: '5000' })
+const env = await createCoreTestEnv('fairness', { RELAY_SUBSCRIPTION_CONCURRENCY: '4', RELAY_DELIVERY_CONCURRENCY: '16', RELAY_DELIVERY_TIMEOUT_MAX_MS: '5000' })
 t.teardown(() => env.close())
 const relay = await env.start('all')
 const sub = await startSubscriber((req) => (req.path.startsWith('/slow') ? { delayMs: 1000 } : {}))

@@ -5,9 +5,9 @@ import { createHmac } from 'node:crypto'
 import t from 'tap'
 import { DEFAULT_IDEMPOTENCY_HEADERS } from '../../src/ingest/idempotency.ts'
 import { signStandardWebhook } from '../../src/signing/standard-webhooks.ts'
-import { createTestEnv } from '../../src/testing/index.ts'
+import { createCoreTestEnv } from '../env.ts'
 
-const env = await createTestEnv('ingest_replay')
+const env = await createCoreTestEnv('ingest_replay')
 t.teardown(() => env.close())
 const relay = await env.start('api')
 

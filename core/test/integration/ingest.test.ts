@@ -2,9 +2,9 @@
 // signatures, record mode, size limits.
 import { createHmac } from 'node:crypto'
 import t from 'tap'
-import { createTestEnv } from '../../src/testing/index.ts'
+import { createCoreTestEnv } from '../env.ts'
 
-const env = await createTestEnv('ingest')
+const env = await createCoreTestEnv('ingest')
 t.teardown(() => env.close())
 const relay = await env.start('api')
 

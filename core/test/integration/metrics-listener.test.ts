@@ -2,9 +2,10 @@
 // exposing the ingest port to the internet must not expose source names, queue depths
 // and error rates with it. The metrics listener serves nothing but /metrics and /healthz.
 import t from 'tap'
-import { createTestEnv, TEST_ADMIN_TOKEN } from '../../src/testing/index.ts'
+import { TEST_ADMIN_TOKEN } from '../../src/testing/index.ts'
+import { createCoreTestEnv } from '../env.ts'
 
-const env = await createTestEnv('metrics_listener')
+const env = await createCoreTestEnv('metrics_listener')
 t.teardown(() => env.close())
 
 for (const role of ['all', 'api', 'worker'] as const) {

@@ -1,9 +1,10 @@
 // Postgres or Redis unreachable: ingest answers 503 with a JSON error (never a 500 or a
 // stack), /readyz says which, and the relay recovers when the store comes back.
 import t from 'tap'
-import { createTestEnv, tcpProxy as proxy } from '../../src/testing/index.ts'
+import { tcpProxy as proxy } from '../../src/testing/index.ts'
+import { createCoreTestEnv } from '../env.ts'
 
-const env = await createTestEnv('outage')
+const env = await createCoreTestEnv('outage')
 t.teardown(() => env.close())
 const pgProxy = await proxy(5432)
 const redisProxy = await proxy(6379)

@@ -4,7 +4,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { createTestEnv, eventually, startSubscriber } from '../../src/testing/index.ts'
+import { eventually, startSubscriber } from '../../src/testing/index.ts'
+import { createCoreTestEnv } from '../env.ts'
 
 const BIN = fileURLToPath(new URL('../../src/bin/relay.ts', import.meta.url))
 
@@ -18,7 +19,7 @@ function spawnRelay(role: string, env: Record<string, string>): ChildProcess & {
 }
 
 async function setup(name: string, extra: Record<string, string> = {}, delayMs = 0) {
-  const env = await createTestEnv(name, extra)
+  const env = await createCoreTestEnv(name, extra)
   const sub = await startSubscriber(() => ({ delayMs }))
   const api = await env.start('api')
   const source = (await api.api('/api/v1/sources', { body: { name, slug: name } })).body

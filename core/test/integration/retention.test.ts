@@ -3,15 +3,16 @@
 // had no partition are moved into the one created for them. The clock is moved forward
 // by passing `now` to maintainStorage; the partitions are real.
 import t from 'tap'
-import { createTestEnv, eventually, startSubscriber } from '../../src/testing/index.ts'
+import { eventually, startSubscriber } from '../../src/testing/index.ts'
 import { addPartition, listPartitions } from '../../src/store/partitions.ts'
 import { insertEvents } from '../../src/store/events.ts'
 import { newId } from '../../src/store/ids.ts'
 import { maintainStorage, START_MARGIN_MS } from '../../src/worker/retention.ts'
+import { createCoreTestEnv } from '../env.ts'
 
 const MIN = 60_000
 const policy = { retentionMs: 60 * MIN, partitionIntervalMs: 10 * MIN }
-const env = await createTestEnv('retention')
+const env = await createCoreTestEnv('retention')
 t.teardown(() => env.close())
 // Retries every second for a minute: the held delivery stays retrying through the test.
 const relay = await env.start('all', { RELAY_RETENTION: '1h', RELAY_PARTITION_INTERVAL: '10m', RELAY_RETRY_SCHEDULE: Array(60).fill('1s').join(',') })

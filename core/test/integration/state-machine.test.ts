@@ -5,10 +5,11 @@
 // Redis key grows with every dead delivery.
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { createTestEnv, eventually, startSubscriber, type SubscriberReply } from '../../src/testing/index.ts'
+import { eventually, startSubscriber, type SubscriberReply } from '../../src/testing/index.ts'
+import { createCoreTestEnv, DLQ, withHttpRelay } from '../env.ts'
 
 const NEXT_PLUGIN = fileURLToPath(new URL('../fixtures/plugins/http-relay-next.ts', import.meta.url))
-const env = await createTestEnv('state_machine', { RELAY_RETRY_SCHEDULE: Array(10).fill('500ms').join(','), RELAY_PLUGINS: NEXT_PLUGIN })
+const env = await createCoreTestEnv('state_machine', { RELAY_RETRY_SCHEDULE: Array(10).fill('500ms').join(','), RELAY_PLUGINS: `${DLQ},${NEXT_PLUGIN}` })
 t.teardown(() => env.close())
 const api = await env.start('api')
 const redis = env.redis()
@@ -42,7 +43,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 t.test('workers', async (t) => {
   // The old version of the worker: it has not got the plugin the api already offers.
-  const worker = await env.start('worker', { RELAY_PLUGINS: '' })
+  const worker = await env.start('worker', { RELAY_PLUGINS: withHttpRelay(DLQ) })
 
   t.test('a duplicate stream entry does not send a retry that is due later', async (t) => {
     const { send } = await subscribed('/later')
@@ -109,7 +110,7 @@ t.test('workers', async (t) => {
     t.match(waiting.lastError, /action plugin "http-relay-next" is not installed on this worker/)
     t.equal(sub.to('/next').length, 0)
     // The new version comes up, the old one goes.
-    await env.start('worker', { RELAY_PLUGINS: NEXT_PLUGIN })
+    await env.start('worker', { RELAY_PLUGINS: withHttpRelay(DLQ, NEXT_PLUGIN) })
     await worker.stop()
     const done = await eventually(async () => {
       const x = await deliveryOf(eventId)

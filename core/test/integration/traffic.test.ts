@@ -5,11 +5,12 @@ import pino from 'pino'
 import t from 'tap'
 import type { Db } from '../../src/db/pool.ts'
 import { pruneTraffic, subscriptionTraffic, trafficSeries, TRAFFIC_KEEP_MS } from '../../src/store/traffic.ts'
-import { createTestEnv, eventually, startSubscriber } from '../../src/testing/index.ts'
+import { eventually, startSubscriber } from '../../src/testing/index.ts'
 import { latencyQuantile } from '../../src/traffic/latency.ts'
 import { TrafficRollup } from '../../src/traffic/rollup.ts'
+import { createCoreTestEnv } from '../env.ts'
 
-const env = await createTestEnv('traffic')
+const env = await createCoreTestEnv('traffic')
 t.teardown(() => env.close())
 const relay = await env.start('all')
 const { db } = relay.services

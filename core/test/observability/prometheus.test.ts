@@ -8,8 +8,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { createTestEnv, eventually, startSubscriber } from '../../src/testing/index.ts'
+import { eventually, startSubscriber } from '../../src/testing/index.ts'
 import { requireTool } from '../../src/testing/external-tool.ts'
+import { createCoreTestEnv } from '../env.ts'
 
 interface Query { id: string; where: string; resolved: string; expectData: 'traffic' | 'failures' | 'dead' | 'rejections' | 'never' }
 interface PromAnswer { status: 'success' | 'error'; error?: string; data?: { result: unknown[] } }
@@ -20,7 +21,7 @@ const SCRAPE = '1s'
 const JOB = 'webhook-relay-api'
 
 const PROMETHEUS = requireTool({ name: 'prometheus', also: ['/usr/bin/prometheus'], install: 'scripts/ensure-prometheus.sh' })
-const env = await createTestEnv('prometheus')
+const env = await createCoreTestEnv('prometheus')
 t.teardown(() => env.close())
 const relay = await env.start('all')
 const sub = await startSubscriber((req, nth) => {

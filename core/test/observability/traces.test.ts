@@ -5,14 +5,15 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace'
 import t from 'tap'
 import { startTelemetry } from '../../src/telemetry/sdk.ts'
-import { createTestEnv, eventually, startSubscriber } from '../../src/testing/index.ts'
+import { eventually, startSubscriber } from '../../src/testing/index.ts'
+import { createCoreTestEnv } from '../env.ts'
 
 const exporter = new InMemorySpanExporter()
 // Before the relay starts: the ingest route adds its span hooks only when tracing is on.
 const telemetry = startTelemetry({ serviceName: 'webhook-relay-all', spanProcessors: [new SimpleSpanProcessor({ exporter })] })
 t.teardown(() => telemetry.shutdown())
 
-const env = await createTestEnv('traces')
+const env = await createCoreTestEnv('traces')
 t.teardown(() => env.close())
 const relay = await env.start('all')
 const sub = await startSubscriber((req, nth) => (req.path === '/flaky' && nth === 1 ? { status: 503 } : {}))

@@ -7,9 +7,10 @@ import { join } from 'node:path'
 import t from 'tap'
 import { MIGRATIONS_DIR, migrate } from '../../src/db/migrate.ts'
 import { createSecretBox } from '../../src/secrets/secret-box.ts'
-import { createTestEnv, eventually, startSubscriber } from '../../src/testing/index.ts'
+import { eventually, startSubscriber } from '../../src/testing/index.ts'
+import { createCoreTestEnv, DLQ } from '../env.ts'
 
-const env = await createTestEnv('partition_migration')
+const env = await createCoreTestEnv('partition_migration', { RELAY_PLUGINS: DLQ })
 t.teardown(() => env.close())
 const sub = await startSubscriber()
 t.teardown(() => sub.close())

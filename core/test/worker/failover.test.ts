@@ -7,10 +7,10 @@ import { createMetrics } from '../../src/metrics/metrics.ts'
 import type { StreamEntry } from '../../src/queue/entries.ts'
 import { keys as relayKeys } from '../../src/redis/keys.ts'
 import { createRedis } from '../../src/redis/client.ts'
-import { createTestEnv } from '../../src/testing/index.ts'
 import { startFailover } from '../../src/worker/failover.ts'
+import { createCoreTestEnv } from '../env.ts'
 
-const env = await createTestEnv('failover_task')
+const env = await createCoreTestEnv('failover_task')
 t.teardown(() => env.close())
 const redis = createRedis(env.env.REDIS_URL!, 'failover-test')
 t.teardown(() => redis.disconnect())

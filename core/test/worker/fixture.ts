@@ -5,8 +5,9 @@ import { createFanout } from '../../src/delivery/transitions.ts'
 import type { StreamEntry } from '../../src/queue/entries.ts'
 import { toEntries } from '../../src/queue/entries.ts'
 import { DELIVER_GROUP } from '../../src/redis/keys.ts'
-import { createTestEnv, type TestEnv, type TestRelay } from '../../src/testing/index.ts'
+import { type TestEnv, type TestRelay } from '../../src/testing/index.ts'
 import { ensureGroup } from '../../src/worker/stream-consumer.ts'
+import { createCoreTestEnv } from '../env.ts'
 
 export interface TaskFixture {
   env: TestEnv
@@ -22,7 +23,7 @@ export interface TaskFixture {
 }
 
 export async function taskFixture(name: string, subscriptionConfig: Record<string, unknown> = { url: 'http://127.0.0.1:9/x' }): Promise<TaskFixture> {
-  const env = await createTestEnv(name)
+  const env = await createCoreTestEnv(name)
   const relay = await env.start('api')
   const { db, redis, keys } = relay.services
   const source = (await relay.api('/api/v1/sources', { body: { name, slug: name.replaceAll('_', '-') } })).body

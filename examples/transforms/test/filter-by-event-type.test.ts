@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { createTransformRunner, eventViewFromPayload } from '../../../core/src/transform/index.ts'
+import { createTransformRunner, eventViewFromPayload } from '@webhook-relay/core/testing'
 
 const script = readFileSync(new URL('../filter-by-event-type.js', import.meta.url), 'utf8')
 const push = readFileSync(new URL('./fixtures/github-push.json', import.meta.url), 'utf8')

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { createTransformRunner, eventViewFromPayload } from '../../../core/src/transform/index.ts'
+import { createTransformRunner, eventViewFromPayload } from '@webhook-relay/core/testing'
 
 const script = readFileSync(new URL('../shopify-order-field-mapping.js', import.meta.url), 'utf8')
 const order = JSON.parse(readFileSync(new URL('./fixtures/shopify-order-create.json', import.meta.url), 'utf8'))

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { createTransformRunner, eventViewFromPayload } from '../../../core/src/transform/index.ts'
+import { createTransformRunner, eventViewFromPayload } from '@webhook-relay/core/testing'
 
 const script = readFileSync(new URL('../stripe-payment-to-discord.js', import.meta.url), 'utf8')
 const succeeded = JSON.parse(readFileSync(new URL('./fixtures/stripe-payment-intent-succeeded.json', import.meta.url), 'utf8'))

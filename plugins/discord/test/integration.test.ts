@@ -5,7 +5,7 @@ import t from 'tap'
 import { createTestEnv, eventually } from '@webhook-relay/core/testing'
 import { startFakeDiscord } from './discord-api.ts'
 
-const env = await createTestEnv('discord')
+const env = await createTestEnv('discord', { RELAY_PLUGINS: '@webhook-relay/plugin-discord,@webhook-relay/plugin-dlq' })
 t.teardown(() => env.close())
 const relay = await env.start('all')
 const fake = await startFakeDiscord()

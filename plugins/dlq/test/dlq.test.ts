@@ -4,7 +4,7 @@
 import t from 'tap'
 import { createTestEnv, eventually, startSubscriber, type SubscriberReply } from '@webhook-relay/core/testing'
 
-const env = await createTestEnv('dlq')
+const env = await createTestEnv('dlq', { RELAY_PLUGINS: '@webhook-relay/plugin-http-relay,@webhook-relay/plugin-dlq' })
 t.teardown(() => env.close())
 const relay = await env.start('all')
 

@@ -6,7 +6,7 @@ import { createTestEnv, pluginSource } from '@webhook-relay/core/testing'
 import { closeAllTransports, transportCount } from '../src/transports.ts'
 import { startSmtpSink } from './smtp-sink.ts'
 
-const env = await createTestEnv('email')
+const env = await createTestEnv('email', { RELAY_PLUGINS: '@webhook-relay/plugin-email' })
 t.teardown(() => env.close())
 const relay = await env.start('all')
 t.teardown(() => closeAllTransports())

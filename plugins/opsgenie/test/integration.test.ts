@@ -8,7 +8,7 @@ import { opsgenie, throttled, unprocessable } from './opsgenie-api.ts'
 
 const API_KEY = 'eb243592-faa2-4ba2-a551-1afdf565c889'
 
-const env = await createTestEnv('opsgenie')
+const env = await createTestEnv('opsgenie', { RELAY_PLUGINS: '@webhook-relay/plugin-opsgenie' })
 t.teardown(() => env.close())
 const relay = await env.start('all')
 const api = opsgenie(API_KEY)

@@ -7,7 +7,7 @@ import { invalidEvent, pagerDuty } from './pagerduty-api.ts'
 
 const ROUTING_KEY = 'R0123456789abcdef0123456789ABCDE'
 
-const env = await createTestEnv('pagerduty')
+const env = await createTestEnv('pagerduty', { RELAY_PLUGINS: '@webhook-relay/plugin-pagerduty' })
 t.teardown(() => env.close())
 const relay = await env.start('all')
 const pd = await startTestReceiver(pagerDuty)

@@ -5,7 +5,7 @@ import { createTestEnv, eventually, pluginSource } from '@webhook-relay/core/tes
 import { SECRET_ACCESS_KEY, startTestStore } from './s3-store.ts'
 import { clientCount } from '../src/clients.ts'
 
-const env = await createTestEnv('s3')
+const env = await createTestEnv('s3', { RELAY_PLUGINS: '@webhook-relay/plugin-s3' })
 t.teardown(() => env.close())
 const relay = await env.start('all')
 const store = await startTestStore(t, ['archive'])

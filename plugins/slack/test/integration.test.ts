@@ -6,7 +6,7 @@ import t from 'tap'
 import { createTestEnv, eventually } from '@webhook-relay/core/testing'
 import { startFakeSlack } from './slack-api.ts'
 
-const env = await createTestEnv('slack')
+const env = await createTestEnv('slack', { RELAY_PLUGINS: '@webhook-relay/plugin-slack,@webhook-relay/plugin-dlq' })
 t.teardown(() => env.close())
 const relay = await env.start('all')
 const fake = await startFakeSlack()

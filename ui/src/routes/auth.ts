@@ -1,6 +1,6 @@
 /** Sign-in, sign-out, and the list of open sessions. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Services } from '../core.ts'
+import type { Services } from '@webhook-relay/core/admin'
 import { dropPreSessionSecret } from '../csrf.ts'
 import { page } from '../render.ts'
 import { endSession, secretMatches, startSession, UI_PREFIX } from '../session.ts'

@@ -1,5 +1,5 @@
 /** What every route module of the UI receives. */
-import type { Services } from '../core.ts'
+import type { Services } from '@webhook-relay/core/admin'
 import type { SessionStore } from '../session-store.ts'
 import type { SignInLimiter } from '../sign-in-limit.ts'
 

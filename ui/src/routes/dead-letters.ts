@@ -4,7 +4,7 @@
  * leaves the queue and the delivery becomes discarded; its attempts stay for the record).
  */
 import type { FastifyInstance } from 'fastify'
-import { listSources, withDb } from '../core.ts'
+import { listSources, withDb } from '@webhook-relay/core/admin'
 import { deadLetters, PAGE_SIZE } from '../queries.ts'
 import { page } from '../render.ts'
 import { UI_PREFIX } from '../session.ts'

@@ -4,7 +4,7 @@
  * through the same store functions the REST API uses, and a redirect.
  */
 import type { FastifyInstance } from 'fastify'
-import { deleteSource, deleteSubscription, getSource, getSubscription, withDb } from '../core.ts'
+import { deleteSource, deleteSubscription, getSource, getSubscription, withDb } from '@webhook-relay/core/admin'
 import { destinations } from '../destinations.ts'
 import { whatGoesWith } from '../queries.ts'
 import { page } from '../render.ts'

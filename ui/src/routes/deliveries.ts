@@ -13,7 +13,7 @@ import {
   listDeliveries,
   listSources,
   withDb,
-} from '../core.ts'
+} from '@webhook-relay/core/admin'
 import { destinations } from '../destinations.ts'
 import { prettyIfJson } from '../payload.ts'
 import { PAGE_SIZE } from '../queries.ts'

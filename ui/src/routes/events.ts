@@ -9,7 +9,7 @@ import {
   MAX_JSON_DEPTH,
   shownHeaders,
   withDb,
-} from '../core.ts'
+} from '@webhook-relay/core/admin'
 import { hexDump, jsonTree, parseJson, rawText } from '../payload.ts'
 import { EVENT_STATUSES, eventLog, PAGE_SIZE, SEARCH_WINDOW, type EventFilter, type LogRow } from '../queries.ts'
 import { page, partial } from '../render.ts'

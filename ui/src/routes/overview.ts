@@ -1,6 +1,6 @@
 /** The overview: counters, traffic charts, subscription health and recent failures, polled live. */
 import type { FastifyInstance } from 'fastify'
-import { withDb } from '../core.ts'
+import { withDb } from '@webhook-relay/core/admin'
 import { overview } from '../queries.ts'
 import { page, partial } from '../render.ts'
 import { traffic, windowOf } from '../traffic.ts'

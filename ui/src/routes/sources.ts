@@ -16,7 +16,7 @@ import {
   type SourceInput,
   type SourceRow,
   type Verification,
-} from '../core.ts'
+} from '@webhook-relay/core/admin'
 import { page, partial } from '../render.ts'
 import { describeFields, readForm, validate, type FieldErrors } from '../schema-form.ts'
 import { UI_PREFIX } from '../session.ts'

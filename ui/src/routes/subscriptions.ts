@@ -18,7 +18,7 @@ import {
   rotateSigningSecret,
   withDb,
   type SubscriptionRow,
-} from '../core.ts'
+} from '@webhook-relay/core/admin'
 import { pausedDeliveries } from '../queries.ts'
 import { page, partial } from '../render.ts'
 import { describeFields, readForm, validate, type FieldErrors } from '../schema-form.ts'

@@ -7,7 +7,7 @@
  * to the receiver carries the body, as any delivery does, not the sender's headers).
  */
 import type { FastifyInstance } from 'fastify'
-import { getSubscription, insertEvents, newId, parseJsonWithin, withDb } from '../core.ts'
+import { getSubscription, insertEvents, newId, parseJsonWithin, withDb } from '@webhook-relay/core/admin'
 import { page } from '../render.ts'
 import { UI_PREFIX } from '../session.ts'
 import { field, type RouteOptions } from './context.ts'

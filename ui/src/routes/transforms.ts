@@ -19,7 +19,7 @@ import {
   toEventView,
   withDb,
   type EventView,
-} from '../core.ts'
+} from '@webhook-relay/core/admin'
 import { monacoWorkers } from '../assets.ts'
 import { diffLines } from '../diff.ts'
 import { prettyIfJson } from '../payload.ts'

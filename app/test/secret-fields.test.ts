@@ -2,9 +2,8 @@
 // manifest, so it is sealed at rest and masked on read. Walks every built-in plugin's
 // config schema, then round-trips each declared secret through seal, mask and open.
 import t from 'tap'
-import { BUILTIN_PLUGINS } from '../../src/plugin/builtins.ts'
-import { MASK, PluginHost } from '../../src/plugin/host.ts'
-import { createSecretBox } from '../../src/secrets/secret-box.ts'
+import { createSecretBox, MASK, PluginHost } from '@webhook-relay/core'
+import { BUILTIN_PLUGINS } from '../src/composition.ts'
 
 const box = createSecretBox(Buffer.alloc(32, 7))
 const host = new PluginHost(box)
