@@ -8,15 +8,13 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { Logger } from 'pino'
-import { isUnavailable, withDb } from '../db/pool.ts'
-import { enqueueDeliveries } from '../queue/enqueue.ts'
+import { isUnavailable } from '../db/pool.ts'
 import { ingestRoutes } from '../ingest/route.ts'
 import type { Ingestor } from '../ingest/ingestor.ts'
 import type { Metrics } from '../metrics/metrics.ts'
-import type { LifecycleDeps } from '../plugin/contract.ts'
-import { getDelivery, listAttempts } from '../store/deliveries.ts'
 import { bearerAuth } from './auth.ts'
 import { healthRoutes } from './health.ts'
+import { mountLifecycle } from './lifecycle.ts'
 import { deliveryRoutes } from './routes/deliveries.ts'
 import { eventRoutes } from './routes/events.ts'
 import { pluginRoutes } from './routes/plugins.ts'
@@ -24,7 +22,6 @@ import { sourceRoutes } from './routes/sources.ts'
 import { subscriptionRoutes } from './routes/subscriptions.ts'
 import { transformRoutes } from './routes/transforms.ts'
 import type { Services } from './services.ts'
-import { attemptView, deliveryView } from './views.ts'
 
 export const VERSION = '0.1.0'
 
@@ -84,32 +81,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         await api.register(deliveryRoutes, s)
         await api.register(pluginRoutes, s)
         await api.register(transformRoutes, s)
-        const deps = lifecycleDeps(s, opts.logger)
-        for (const plugin of s.plugins.lifecycle()) {
-          // Each in its own scope: a plugin's hooks and decorators stay its own.
-          if (plugin.routes) await api.register(async (scope) => plugin.routes!(scope, deps))
-        }
+        await mountLifecycle(api, s.plugins.lifecycle(), s, opts.logger)
       },
       { prefix: '/api/v1' },
     )
   }
   return app
-}
-
-function lifecycleDeps(s: Services, log: Logger): LifecycleDeps {
-  return {
-    db: s.db,
-    log,
-    deliveries: { replayDead: s.deliveries.replayDead, discardDead: s.deliveries.discardDead },
-    enqueueDeliveries: (ids) => enqueueDeliveries(s.redis, s.keys, ids),
-    async deliveryDetail(id) {
-      const d = await withDb(() => getDelivery(s.db, id)).catch((err: { statusCode?: number }) => {
-        if (err.statusCode === 404) return null
-        throw err
-      })
-      if (!d) return null
-      const attempts = await withDb(() => listAttempts(s.db, d.id))
-      return { ...deliveryView(d), attempts: attempts.map(attemptView) }
-    },
-  }
 }

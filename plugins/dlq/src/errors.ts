@@ -1,15 +1,7 @@
-/** The dead-letter queue's error codes; the relay's error handler turns them into JSON answers. A retired code is never reused. */
-class DlqError extends Error {
-  readonly code: string
-  readonly statusCode: number
-  constructor(code: string, statusCode: number, message: string) {
-    super(message)
-    this.code = code
-    this.statusCode = statusCode
-  }
-}
+/** The dead-letter queue's error codes; the relay answers them in its JSON error shape. A retired code is never reused. */
+import { RouteError } from '@webhook-relay/plugin-sdk'
 
-export const deadLetterNotFound = (id: string): DlqError =>
-  new DlqError('RELAY_ERR_DEAD_LETTER_NOT_FOUND', 404, `No dead letter for delivery ${id} (never dead, or already replayed or discarded)`)
+export const deadLetterNotFound = (id: string): RouteError =>
+  new RouteError(404, 'RELAY_ERR_DEAD_LETTER_NOT_FOUND', `No dead letter for delivery ${id} (never dead, or already replayed or discarded)`)
 
-export const badCursor = (): DlqError => new DlqError('RELAY_ERR_INVALID_REQUEST', 400, 'before: not a cursor this API returned as nextBefore')
+export const badCursor = (): RouteError => new RouteError(400, 'RELAY_ERR_INVALID_REQUEST', 'before: not a cursor this API returned as nextBefore')

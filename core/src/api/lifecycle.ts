@@ -1,0 +1,64 @@
+/**
+ * Mounts lifecycle plugins (the SDK's LifecycleManifest) under /api/v1: each gets a
+ * Routes object over its own Fastify scope and the delivery state service, and nothing
+ * else of the relay. The route schemas go to Fastify as they are (TypeBox is JSON
+ * Schema), so validation, the 400s and the OpenAPI document are the relay's own.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { isRouteAnswer, type DeliveryStateService, type LifecycleManifest, type RouteHandler, type Routes, type RouteSpec } from '../plugin/contract.ts'
+import { withDb } from '../db/pool.ts'
+import { getDelivery, listAttempts } from '../store/deliveries.ts'
+import { countDeadLetters, getDeadLetter, listDeadLetters, oldestDeadLetterIds } from '../store/dead-letters.ts'
+import type { Services } from './services.ts'
+import { attemptView, deliveryView } from './views.ts'
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
+export function deliveryStateService(s: Services): DeliveryStateService {
+  return {
+    listDead: (f) => withDb(() => listDeadLetters(s.db, f)),
+    getDead: (id) => withDb(() => getDeadLetter(s.db, id)),
+    countDead: (f) => withDb(() => countDeadLetters(s.db, f)),
+    oldestDeadIds: (f, limit) => withDb(() => oldestDeadLetterIds(s.db, f, limit)),
+    replayDead: s.deliveries.replayDead,
+    discardDead: s.deliveries.discardDead,
+    async detail(id) {
+      const d = await withDb(() => getDelivery(s.db, id)).catch((err: { statusCode?: number }) => {
+        if (err.statusCode === 404) return null
+        throw err
+      })
+      if (!d) return null
+      const attempts = await withDb(() => listAttempts(s.db, d.id))
+      return { ...deliveryView(d), attempts: attempts.map(attemptView) }
+    },
+  }
+}
+
+/** Routes whose handlers run in `scope`; `tag` groups them in the OpenAPI document. */
+function routesOn(scope: FastifyInstance, tag: string, log: Logger): Routes {
+  const register = (method: Method) =>
+    (path: string, spec: RouteSpec, handler: RouteHandler<never, never, never>) => {
+      scope.route({
+        method,
+        url: path,
+        schema: { tags: [tag], summary: spec.summary, description: spec.description, params: spec.params, querystring: spec.query, body: spec.body },
+        handler: async (req, reply) => {
+          const out = await (handler as RouteHandler<never, never, never>)({ params: req.params as never, query: req.query as never, body: req.body as never, log })
+          if (isRouteAnswer(out)) return out.body === undefined ? reply.code(out.status).send() : reply.code(out.status).send(out.body)
+          return out
+        },
+      })
+    }
+  return { get: register('GET'), post: register('POST'), put: register('PUT'), patch: register('PATCH'), delete: register('DELETE') } as Routes
+}
+
+/** Registers every lifecycle plugin's routes, each in its own scope. */
+export async function mountLifecycle(api: FastifyInstance, plugins: readonly LifecycleManifest[], s: Services, log: Logger): Promise<void> {
+  const deliveries = deliveryStateService(s)
+  for (const plugin of plugins) {
+    if (!plugin.routes) continue
+    const pluginLog = log.child({ plugin: plugin.name })
+    await api.register(async (scope) => plugin.routes!(routesOn(scope, plugin.title, pluginLog), { log: pluginLog, deliveries }))
+  }
+}
