@@ -42,7 +42,8 @@ function routesOn(scope: FastifyInstance, tag: string, log: Logger): Routes {
       scope.route({
         method,
         url: path,
-        schema: { tags: [tag], summary: spec.summary, description: spec.description, params: spec.params, querystring: spec.query, body: spec.body },
+        // Only the parts given: Fastify warns about a schema key present but undefined.
+        schema: Object.fromEntries(Object.entries({ tags: [tag], summary: spec.summary, description: spec.description, params: spec.params, querystring: spec.query, body: spec.body }).filter(([, v]) => v !== undefined)),
         handler: async (req, reply) => {
           const out = await (handler as RouteHandler<never, never, never>)({ params: req.params as never, query: req.query as never, body: req.body as never, log })
           if (isRouteAnswer(out)) return out.body === undefined ? reply.code(out.status).send() : reply.code(out.status).send(out.body)
