@@ -8,15 +8,19 @@
  *
  *   BENCH_SECONDS=10  length of each measured run
  *   BENCH_CONNECTIONS=64  closed-loop connections in the max-throughput runs
+ *   BENCH_ONLY=filters    only the event-filter comparison (delivered/s without and with
+ *                         a filter that accepts every event: the cost of the filter stage)
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { migrate } from '../src/db/migrate.ts'
 import { adminApi, dropRelayState, firstLine, freePort, waitReady } from '../src/testing/relay-process.ts'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
+const FILTER_RUNS = 3
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64)
 const PG_HOST = process.env.BENCH_DATABASE_HOST ?? 'postgres://postgres@127.0.0.1:5432'
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -87,6 +91,13 @@ async function main() {
   const rec = await api('POST', '/sources', { name: 'bench record', slug: 'rec', mode: 'record' })
   const act = await api('POST', '/sources', { name: 'bench active', slug: 'act', mode: 'active' })
   await api('POST', '/subscriptions', { sourceId: act.id, action: 'http-relay', config: { url: `${subUrl}/hook` } })
+  // The same, behind a filter every event passes (loadgen's bodies carry `t`): what the
+  // second fan-out statement and the filter run cost per event.
+  const flt = await api('POST', '/sources', { name: 'bench filtered', slug: 'flt', mode: 'active' })
+  await api('POST', '/subscriptions', {
+    sourceId: flt.id, action: 'http-relay', config: { url: `${subUrl}/hook` },
+    filter: { all: [{ header: 'content-type', prefix: 'application/json' }, { path: '$.t', exists: true }, { not: { path: '$.bot', equals: true } }] },
+  })
 
   const naive = start(here('./naive-handler.ts'), [databaseUrl, REDIS_URL, prefix, rec.id, String(await freePort())])
   const naiveUrl = (JSON.parse(await firstLine(naive)) as { address: string }).address
@@ -95,6 +106,29 @@ async function main() {
   const row = (name: string, r: LoadResult) => {
     results[name] = r
     console.log(`${name.padEnd(34)} ${String(r.rps).padStart(7)} req/s   p50 ${r.p50} ms  p95 ${r.p95} ms  p99 ${r.p99} ms  (ok ${r.ok}, errors ${r.errors}, statuses ${JSON.stringify(r.statuses)})`)
+  }
+
+  /** A max-rate burst into a source, then its drain: delivered per second. */
+  const e2eMax = async (slug: string) => {
+    await fetch(`${subUrl}/stats/reset`, { method: 'POST' })
+    const burst = await load(`${base}/in/${slug}`, 'max', 0, SECONDS)
+    const s = await drained(subUrl, burst.ok)
+    return { burst, s, deliveredPerSec: Math.round(s.distinct / ((s.last - s.first) / 1000)) }
+  }
+  if (process.env.BENCH_ONLY === 'filters') {
+    console.log(`\n== event filter: delivered/s without and with (runs alternate; the better of ${FILTER_RUNS} each)`)
+    await load(`${base}/in/act`, 'max', 0, 3)
+    const off: number[] = []
+    const on: number[] = []
+    for (let i = 0; i < FILTER_RUNS; i++) {
+      off.push((await e2eMax('act')).deliveredPerSec)
+      on.push((await e2eMax('flt')).deliveredPerSec)
+    }
+    const [a, b] = [Math.max(...off), Math.max(...on)]
+    console.log(`no filter      ${String(a).padStart(7)} delivered/s   (runs ${off.join(', ')})`)
+    console.log(`with a filter  ${String(b).padStart(7)} delivered/s   (runs ${on.join(', ')})`)
+    console.log(`with / without ${(b / a).toFixed(2)}x   load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
+    return
   }
 
   console.log('\nwarm-up (3 s each)…')

@@ -2,7 +2,7 @@
 // refusal, security headers, validation errors rendered inline, and page render time
 // with 100,000 events in the database (keyset paging, no OFFSET).
 import t from 'tap'
-import { TEST_ADMIN_TOKEN } from '@webhook-relay/core/testing'
+import { fanOutEvents, TEST_ADMIN_TOKEN } from '@webhook-relay/core/testing'
 import { csrfOf, UiClient } from './helpers/client.ts'
 import { createUiTestEnv } from './env.ts'
 
@@ -118,6 +118,32 @@ t.test('forms: errors come back inline with 422; a bad id is a 404 page', async 
   t.match(fields.text, /name="config.url"/, 'the action picker swaps in that plugin\'s fields')
   t.equal((await c.get('/ui/sources/not-a-uuid')).status, 404)
   t.equal((await c.get('/ui/deliveries/00000000-0000-4000-8000-000000000000')).status, 404)
+})
+
+t.test('a subscription filter: refused with where the problem is, kept as typed; saved; a rejected event shows as filtered', async (t) => {
+  const c = new UiClient(relay.url)
+  await c.signIn(TEST_ADMIN_TOKEN)
+  const src = (await relay.api('/api/v1/sources', { body: { name: 'Filtered', slug: 'filtered' } })).body
+  const form = (filter: string) => ({ action: 'http-relay', 'config.url': 'http://127.0.0.1:9/hook', enabled: 'on', filter })
+  const notJson = await c.post(`/ui/sources/${src.id}/subscriptions`, form('{ path: $.a }'), `/ui/sources/${src.id}/subscriptions/new`)
+  t.equal(notJson.status, 422)
+  t.match(notJson.text, /Filter: not JSON/)
+  const wrong = await c.post(`/ui/sources/${src.id}/subscriptions`, form('{"all":[{"path":"type","equals":"a"}]}'), `/ui/sources/${src.id}/subscriptions/new`)
+  t.equal(wrong.status, 422)
+  t.match(wrong.text, /Filter: filter\.all\[0\]\.path: a path starts with \$/)
+  t.match(wrong.text, /&#34;path&#34;:&#34;type&#34;|&quot;path&quot;:&quot;type&quot;/, 'the typed text is kept')
+  const ok = await c.post(`/ui/sources/${src.id}/subscriptions`, form('{"path":"$.type","equals":"wanted"}'), `/ui/sources/${src.id}/subscriptions/new`)
+  t.equal(ok.status, 303)
+  const subId = /subscriptions\/([0-9a-f-]+)/.exec(ok.headers.get('location')!)![1]!
+  t.same((await relay.api(`/api/v1/subscriptions/${subId}`)).body.filter, { path: '$.type', equals: 'wanted' })
+  const edit = await c.get(`/ui/subscriptions/${subId}`)
+  t.match(edit.text, /"path": "\$\.type"|&#34;path&#34;: &#34;\$\.type&#34;|&quot;path&quot;: &quot;\$\.type&quot;/, 'the edit form shows the saved filter')
+  // No worker in this relay: fan the event out the way a worker would.
+  const res = await fetch(`${relay.url}/in/filtered`, { method: 'POST', body: '{"type":"other"}', headers: { 'content-type': 'application/json' } })
+  const { eventId } = (await res.json()) as { eventId: string }
+  t.equal((await fanOutEvents({ db: relay.services.db, log: relay.log }, [eventId])).length, 0, 'no delivery')
+  const page = await c.get(`/ui/events/${eventId}`)
+  t.match(page.text, /<span class="badge filtered"[^>]*>filtered<\/span>/)
 })
 
 t.test(`pages render in under ${PAGE_BUDGET_MS} ms with ${SEEDED_EVENTS} events`, async (t) => {

@@ -24,6 +24,14 @@ export const SourceUpdate = Type.Object(
   { additionalProperties: false },
 )
 
+/** Checked in full by compileFilter (filter/event-filter.ts), which names the first problem's location. */
+const FilterField = Type.Union([
+  Type.Null(),
+  Type.Record(Type.String(), Type.Unknown(), {
+    description: 'Event filter, checked at fan-out: a condition { "path": "$.a.b" | "header": "name", and one of "equals", "in", "exists", "prefix" }, or { "all" | "any": [rules] }, or { "not": rule }. Rejected events get no delivery and are listed on the event as filteredSubscriptions. null: every event (docs/filters.md).',
+  }),
+])
+
 export const SubscriptionCreate = Type.Object(
   {
     sourceId: Type.String({ format: 'uuid' }),
@@ -32,6 +40,7 @@ export const SubscriptionCreate = Type.Object(
     enabled: Type.Optional(Type.Boolean({ default: true })),
     transformVersionId: Type.Optional(Type.Union([Type.Null(), Type.String({ format: 'uuid' })])),
     description: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 1000 })])),
+    filter: Type.Optional(FilterField),
   },
   { additionalProperties: false },
 )
@@ -41,6 +50,7 @@ export const SubscriptionUpdate = Type.Object(
     enabled: Type.Optional(Type.Boolean()),
     transformVersionId: Type.Optional(Type.Union([Type.Null(), Type.String({ format: 'uuid' })])),
     description: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 1000 })])),
+    filter: Type.Optional(FilterField),
   },
   { additionalProperties: false },
 )

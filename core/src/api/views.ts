@@ -40,6 +40,7 @@ export function subscriptionView(r: SubscriptionRow, plugins: PluginHost) {
     disabledReason: r.disabled_reason,
     transformVersionId: r.transform_version_id,
     description: r.description,
+    filter: r.filter,
     signingSecrets: r.signing_secrets.map((s) => ({ createdAt: s.createdAt, expiresAt: s.expiresAt })),
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
@@ -64,6 +65,8 @@ export function eventView(r: EventRow, opts: { withBody: boolean; credentialHead
     headers: shownHeaders(r.headers, opts.credentialHeaders),
     idempotencyKey: r.idempotency_key,
     fanoutStatus: r.fanout_status,
+    /** Subscriptions whose filter rejected this event at fan-out: no delivery for them. */
+    filteredSubscriptions: r.filtered_subscriptions ?? [],
     size: r.body.length,
     ...(opts.withBody ? bodyView(r.body) : {}),
   }

@@ -29,7 +29,23 @@ const D_STATUS = sql.fragment`d.status`
 
 /* ─── create ─────────────────────────────────────────────────────────────────────── */
 
-const FannedOut = row(Type.Object({ id: Type.String(), event_id: Type.String() }))
+const FannedOut = row(Type.Object({ id: Type.Union([Type.Null(), Type.String()]), event_id: Type.String() }))
+
+/** One event's fan-out decided by its subscriptions' filters (worker/fanout.ts). */
+export interface FilteredFanout {
+  readonly eventId: string
+  /** Subscriptions that get a delivery: those without a filter and those whose filter passed. */
+  readonly deliver: readonly string[]
+  /** Subscriptions whose filter rejected the event: recorded on it, no delivery. */
+  readonly filtered: readonly string[]
+}
+
+export interface FanoutResult {
+  /** Fan-out deliveries still pending, for the stream. */
+  readonly deliveries: readonly { id: string; event_id: string }[]
+  /** Events left pending because a subscription of their source has a filter: decide, then call createFilteredFanout. */
+  readonly toFilter: readonly string[]
+}
 
 /**
  * Fan-out for a batch of events, in one statement: the events still pending are marked
@@ -40,16 +56,25 @@ const FannedOut = row(Type.Object({ id: Type.String(), event_id: Type.String() }
  * enqueued (the last branch reads the snapshot from before this statement, so it never
  * repeats a new one). Two workers fanning out one event: the second waits on the event
  * row, finds it done, and creates nothing.
+ *
+ * An event whose source has an enabled subscription with a filter is left pending and
+ * returned in `toFilter`: its bodies are read and the filters run in the worker, and
+ * createFilteredFanout marks it done with its deliveries in one statement. A crash in
+ * between leaves it pending, so the reconciler enqueues it again: nothing is lost.
  */
-export async function createFanout(db: Queryable, eventIds: readonly string[]): Promise<readonly { id: string; event_id: string }[]> {
-  if (eventIds.length === 0) return []
+export async function createFanout(db: Queryable, eventIds: readonly string[]): Promise<FanoutResult> {
+  if (eventIds.length === 0) return { deliveries: [], toFilter: [] }
   const ids = sql.array(eventIds, 'uuid')
   // Deliveries carry their event's time in their id: the span keeps the last branch in
   // the events' partitions.
   const span = idTimeSpan(eventIds)
-  return db.any(sql.prepared('relay_fanout', FannedOut)`
-    WITH done AS (
-      UPDATE events e SET fanout_status = 'done' WHERE e.id = ANY(${ids}) AND e.fanout_status = 'pending'
+  const rows = await db.any(sql.prepared('relay_fanout', FannedOut)`
+    WITH candidates AS (
+      SELECT e.id, EXISTS (SELECT 1 FROM subscriptions f WHERE f.source_id = e.source_id AND f.enabled AND f.filter IS NOT NULL) AS filtered
+      FROM events e WHERE e.id = ANY(${ids}) AND e.fanout_status = 'pending'
+    ), done AS (
+      UPDATE events e SET fanout_status = 'done'
+      WHERE e.id = ANY(${ids}) AND e.fanout_status = 'pending' AND e.id IN (SELECT c.id FROM candidates c WHERE NOT c.filtered)
       RETURNING e.id, e.source_id
     ), created AS (
       INSERT INTO deliveries (id, event_id, subscription_id, origin, webhook_id)
@@ -65,7 +90,54 @@ export async function createFanout(db: Queryable, eventIds: readonly string[]): 
     UNION ALL
     SELECT d.id, d.event_id FROM deliveries d
     WHERE d.id BETWEEN ${span.lo}::uuid AND ${span.hi}::uuid
+      AND d.event_id = ANY(${ids}) AND d.origin = 'fanout' AND ${statusIs(D_STATUS, Status.pending)}
+    UNION ALL
+    SELECT NULL, c.id FROM candidates c WHERE c.filtered`)
+  const deliveries: { id: string; event_id: string }[] = []
+  const toFilter: string[] = []
+  for (const r of rows) {
+    if (r.id === null) toFilter.push(r.event_id)
+    else deliveries.push({ id: r.id, event_id: r.event_id })
+  }
+  return { deliveries, toFilter }
+}
+
+/**
+ * The second half of a filtered fan-out, in one statement: each event still pending is
+ * marked done with the subscriptions its filters rejected, and gets one delivery per
+ * subscription in `deliver` (idempotent as in createFanout). Returns the fan-out
+ * deliveries of these events still pending.
+ */
+export async function createFilteredFanout(db: Queryable, decided: readonly FilteredFanout[]): Promise<readonly { id: string; event_id: string }[]> {
+  if (decided.length === 0) return []
+  const eventIds = decided.map((d) => d.eventId)
+  const ids = sql.array(eventIds, 'uuid')
+  const span = idTimeSpan(eventIds)
+  const json = sql.jsonb(decided.map((d) => ({ event_id: d.eventId, deliver: d.deliver, filtered: d.filtered })) as never)
+  const rows = await db.any(sql.type(FannedOut)`
+    WITH x AS (
+      SELECT * FROM jsonb_to_recordset(${json}) AS x(event_id uuid, deliver uuid[], filtered uuid[])
+    ), done AS (
+      UPDATE events e SET fanout_status = 'done', filtered_subscriptions = CASE WHEN cardinality(x.filtered) > 0 THEN x.filtered END
+      FROM x WHERE e.id = x.event_id AND e.id = ANY(${ids}) AND e.fanout_status = 'pending'
+      RETURNING e.id
+    ), created AS (
+      INSERT INTO deliveries (id, event_id, subscription_id, origin, webhook_id)
+      SELECT y.id, y.event_id, y.subscription_id, 'fanout', 'msg_' || replace(y.id::text, '-', '')
+      FROM (
+        SELECT relay_fanout_id(x.event_id, s.id) AS id, x.event_id, s.id AS subscription_id
+        FROM x JOIN done ON done.id = x.event_id
+          JOIN subscriptions s ON s.id = ANY(x.deliver) AND s.enabled
+      ) y
+      ON CONFLICT (id) DO NOTHING
+      RETURNING id, event_id
+    )
+    SELECT id, event_id FROM created
+    UNION ALL
+    SELECT d.id, d.event_id FROM deliveries d
+    WHERE d.id BETWEEN ${span.lo}::uuid AND ${span.hi}::uuid
       AND d.event_id = ANY(${ids}) AND d.origin = 'fanout' AND ${statusIs(D_STATUS, Status.pending)}`)
+  return rows.map((r) => ({ id: r.id!, event_id: r.event_id }))
 }
 
 /** Why a delivery exists beyond fan-out: a person replayed an event, or sent a test event. */
@@ -146,6 +218,8 @@ function eventOf(r: ClaimAnswer): EventRow | null {
     idempotency_key: r.ev_idempotency_key,
     fanout_status: r.ev_fanout_status!,
     traceparent: r.ev_traceparent,
+    // Fan-out's record; a claim never needs it.
+    filtered_subscriptions: null,
   }
 }
 

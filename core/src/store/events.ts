@@ -127,10 +127,11 @@ export const EventRow = Type.Object({
   idempotency_key: Type.Union([Type.Null(), Type.String()]),
   fanout_status: Type.String(),
   traceparent: Type.Union([Type.Null(), Type.String()]),
+  filtered_subscriptions: Type.Union([Type.Null(), Type.Array(Type.String())]),
 })
 export type EventRow = Static<typeof EventRow>
 const EVENT = row(EventRow)
-const EVENT_COLUMNS = sql.fragment`e.id, e.source_id, s.slug AS source_slug, e.received_at, e.content_type, e.headers, e.body, e.idempotency_key, e.fanout_status, e.traceparent`
+const EVENT_COLUMNS = sql.fragment`e.id, e.source_id, s.slug AS source_slug, e.received_at, e.content_type, e.headers, e.body, e.idempotency_key, e.fanout_status, e.traceparent, e.filtered_subscriptions`
 
 export async function getEvent(db: Queryable, id: string): Promise<EventRow> {
   const r = await db.maybeOne(sql.type(EVENT)`SELECT ${EVENT_COLUMNS} FROM events e JOIN sources s ON s.id = e.source_id WHERE e.id = ${id}`)

@@ -3,6 +3,7 @@
  * they get here; signing secrets are sealed here. A rotation puts the new secret first
  * and keeps the old one until its expiry, so receivers see both signatures meanwhile.
  */
+import type { FilterRule } from '../filter/event-filter.ts'
 import { deleteDeliveriesWhere, lockDeliveriesWhere } from './delivery-rows.ts'
 import { sql } from 'slonik'
 import Type, { type Static } from 'typebox'
@@ -28,12 +29,14 @@ export const SubscriptionRow = Type.Object({
   signing_secrets: Type.Array(SigningSecret),
   transform_version_id: Type.Union([Type.Null(), Type.String()]),
   description: Type.Union([Type.Null(), Type.String()]),
+  /** The event filter (filter/event-filter.ts), checked when saved; null: every event. */
+  filter: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Unknown())]),
   created_at: Type.Number(),
   updated_at: Type.Number(),
 })
 export type SubscriptionRow = Static<typeof SubscriptionRow>
 const SUBSCRIPTION = row(SubscriptionRow)
-const COLUMNS = sql.fragment`id, source_id, action, config, enabled, disabled_reason, signing_secrets, transform_version_id, description, created_at, updated_at`
+const COLUMNS = sql.fragment`id, source_id, action, config, enabled, disabled_reason, signing_secrets, transform_version_id, description, filter, created_at, updated_at`
 
 export interface SubscriptionInput {
   sourceId: string
@@ -42,7 +45,11 @@ export interface SubscriptionInput {
   enabled: boolean
   transformVersionId: string | null
   description: string | null
+  /** Checked by compileFilter before it gets here. */
+  filter: FilterRule | null
 }
+
+const jsonbOrNull = (v: FilterRule | null) => (v === null ? null : sql.jsonb(v as never))
 
 /** Creates a subscription with a fresh signing secret; returns the row and the secret in clear (shown once). */
 export async function createSubscription(db: Queryable, box: SecretBox, input: SubscriptionInput): Promise<{ row: SubscriptionRow; signingSecret: string }> {
@@ -50,9 +57,9 @@ export async function createSubscription(db: Queryable, box: SecretBox, input: S
   const secrets: StoredSigningSecret[] = [{ secret: box.seal(signingSecret), createdAt: new Date().toISOString(), expiresAt: null }]
   try {
     const r = await db.one(sql.type(SUBSCRIPTION)`
-      INSERT INTO subscriptions (id, source_id, action, config, enabled, signing_secrets, transform_version_id, description)
+      INSERT INTO subscriptions (id, source_id, action, config, enabled, signing_secrets, transform_version_id, description, filter)
       VALUES (${newId()}, ${input.sourceId}, ${input.action}, ${sql.jsonb(input.config as never)}, ${input.enabled},
-              ${sql.jsonb(secrets as never)}, ${input.transformVersionId}, ${input.description})
+              ${sql.jsonb(secrets as never)}, ${input.transformVersionId}, ${input.description}, ${jsonbOrNull(input.filter)})
       RETURNING ${COLUMNS}`)
     return { row: r, signingSecret }
   } catch (err) {
@@ -72,7 +79,7 @@ export async function updateSubscription(
   const r = await db.maybeOne(sql.type(SUBSCRIPTION)`
     UPDATE subscriptions SET config = ${sql.jsonb(input.config as never)}, enabled = ${input.enabled},
       disabled_reason = CASE WHEN ${input.enabled} THEN NULL ELSE disabled_reason END,
-      transform_version_id = ${input.transformVersionId}, description = ${input.description}, updated_at = now()
+      transform_version_id = ${input.transformVersionId}, description = ${input.description}, filter = ${jsonbOrNull(input.filter)}, updated_at = now()
     WHERE id = ${id} RETURNING ${COLUMNS}`)
   if (!r) throw new Errors.SUBSCRIPTION_NOT_FOUND(id)
   return r

@@ -100,7 +100,7 @@ export async function startWorker(d: WorkerDeps): Promise<WorkerHandle> {
     },
     log,
   })
-  const handleFanout = fanoutHandler(d)
+  const handleFanout = fanoutHandler({ ...d, onFiltered: (n) => d.metrics.eventsFiltered.inc(n) })
 
   const deliveries = new StreamConsumer({
     cmd: d.redis,

@@ -33,7 +33,7 @@ const subscription = (await relay.api('/api/v1/subscriptions', { body: { sourceI
 async function pendingDelivery(): Promise<string> {
   const res = await fetch(`${relay.url}/in/tr`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })
   const { eventId } = (await res.json()) as { eventId: string }
-  const [d] = await createFanout(db, [eventId])
+  const [d] = (await createFanout(db, [eventId])).deliveries
   return d!.id
 }
 const opts = (worker: string, extra: Partial<ClaimOptions> = {}): ClaimOptions => ({ worker, defaultTimeoutMs: 15_000, maxTimeoutMs: 60_000, leaseMarginMs: 1_000, ...extra })

@@ -36,7 +36,7 @@ export async function taskFixture(name: string, subscriptionConfig: Record<strin
     async delivery() {
       const res = await fetch(`${relay.url}/in/${source.slug}`, { method: 'POST', body: '{"n":1}', headers: { 'content-type': 'application/json' } })
       const { eventId } = (await res.json()) as { eventId: string }
-      return (await createFanout(db, [eventId]))[0]!.id
+      return (await createFanout(db, [eventId])).deliveries[0]!.id
     },
     async entries(ids, consumer = 'test-worker') {
       for (const id of ids) await redis.xadd(keys.deliveries, '*', 'd', id)

@@ -117,6 +117,7 @@ export async function eventRoutes(app: FastifyInstance, { services: s }: RouteOp
       hex: hexDump(e.body),
       headers: Object.entries(shownHeaders(e.headers, s.config.eventCredentialHeaders)).sort(([a], [b]) => a.localeCompare(b)),
       deliveries: deliveries.map((d) => ({ ...d, subscription: subsById.get(d.subscription_id) })),
+      filtered: (e.filtered_subscriptions ?? []).map((id) => ({ id, subscription: subsById.get(id) })),
       subscriptions,
     })
   })

@@ -11,6 +11,7 @@ import {
 } from '../../store/subscriptions.ts'
 import { getSource } from '../../store/sources.ts'
 import { refusedDestinations } from '../../egress/destination-check.ts'
+import { checkedFilter } from '../../filter/event-filter.ts'
 import { IdParams, RotateBody, SubscriptionCreate, SubscriptionUpdate } from '../schemas.ts'
 import type { Services } from '../services.ts'
 import { subscriptionView } from '../views.ts'
@@ -27,6 +28,7 @@ export async function subscriptionRoutes(app: FastifyInstance, s: Services): Pro
     async (req, reply) => {
       const b = req.body
       const config = s.plugins.prepareConfig(b.action, b.config)
+      const filter = checkedFilter(b.filter ?? null)
       await withDb(() => getSource(s.db, b.sourceId))
       const { row, signingSecret } = await withDb(() =>
         createSubscription(s.db, s.box, {
@@ -36,6 +38,7 @@ export async function subscriptionRoutes(app: FastifyInstance, s: Services): Pro
           enabled: b.enabled ?? true,
           transformVersionId: b.transformVersionId ?? null,
           description: b.description ?? null,
+          filter,
         }),
       )
       // Saved all the same: the guard's refusal may be what the operator wants until RELAY_EGRESS_ALLOW is set.
@@ -64,6 +67,7 @@ export async function subscriptionRoutes(app: FastifyInstance, s: Services): Pro
         enabled: b.enabled ?? cur.enabled,
         transformVersionId: b.transformVersionId === undefined ? cur.transform_version_id : b.transformVersionId,
         description: b.description === undefined ? cur.description : b.description,
+        filter: b.filter === undefined ? cur.filter : checkedFilter(b.filter),
       })
       const warnings = b.config === undefined ? [] : await refusedDestinations(b.config, s.config.egressAllow)
       return { ...view(r), warnings }
