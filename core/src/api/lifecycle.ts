@@ -8,10 +8,9 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { isRouteAnswer, type DeliveryStateService, type LifecycleManifest, type RouteHandler, type Routes, type RouteSpec } from '../plugin/contract.ts'
 import { withDb } from '../db/pool.ts'
-import { getDelivery, listAttempts } from '../store/deliveries.ts'
 import { countDeadLetters, getDeadLetter, listDeadLetters, oldestDeadLetterIds } from '../store/dead-letters.ts'
 import type { Services } from './services.ts'
-import { attemptView, deliveryView } from './views.ts'
+import { deliveryDetail } from './routes/deliveries.ts'
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
@@ -23,15 +22,11 @@ export function deliveryStateService(s: Services): DeliveryStateService {
     oldestDeadIds: (f, limit) => withDb(() => oldestDeadLetterIds(s.db, f, limit)),
     replayDead: s.deliveries.replayDead,
     discardDead: s.deliveries.discardDead,
-    async detail(id) {
-      const d = await withDb(() => getDelivery(s.db, id)).catch((err: { statusCode?: number }) => {
+    detail: (id) =>
+      deliveryDetail(s, id).catch((err: { statusCode?: number }) => {
         if (err.statusCode === 404) return null
         throw err
-      })
-      if (!d) return null
-      const attempts = await withDb(() => listAttempts(s.db, d.id))
-      return { ...deliveryView(d), attempts: attempts.map(attemptView) }
-    },
+      }),
   }
 }
 

@@ -16,6 +16,13 @@ const ListQuery = Type.Object({
   ...Paging,
 })
 
+/** GET /deliveries/:id's answer: the delivery and its attempt history. NOT_FOUND when there is none. */
+export async function deliveryDetail(s: Services, id: string) {
+  const d = await withDb(() => getDelivery(s.db, id))
+  const attempts = await withDb(() => listAttempts(s.db, d.id))
+  return { ...deliveryView(d), attempts: attempts.map(attemptView) }
+}
+
 export async function deliveryRoutes(app: FastifyInstance, s: Services): Promise<void> {
   app.get<{ Querystring: Static<typeof ListQuery> }>('/deliveries', { schema: { tags, querystring: ListQuery, summary: 'List deliveries, newest first' } }, async (req) => {
     const limit = req.query.limit ?? 50
@@ -24,9 +31,7 @@ export async function deliveryRoutes(app: FastifyInstance, s: Services): Promise
   })
 
   app.get<{ Params: Static<typeof IdParams> }>('/deliveries/:id', { schema: { tags, params: IdParams, summary: 'Get a delivery with its attempt history' } }, async (req) => {
-    const d = await withDb(() => getDelivery(s.db, req.params.id))
-    const attempts = await withDb(() => listAttempts(s.db, d.id))
-    return { ...deliveryView(d), attempts: attempts.map(attemptView) }
+    return deliveryDetail(s, req.params.id)
   })
 
   app.post<{ Params: Static<typeof IdParams> }>('/deliveries/:id/retry', { schema: { tags, params: IdParams, summary: 'Retry now (a dead delivery starts a fresh attempt count, same webhook-id)' } }, async (req, reply) => {
