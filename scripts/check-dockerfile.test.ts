@@ -118,7 +118,7 @@ t.test('tini is PID 1 and the entry point is the same as npm start', async (t) =
   const argv = execForm(entrypoint!.args)
   t.same(argv.slice(0, 2), [TINI, '--'], 'tini forwards SIGTERM to node and reaps children')
   t.ok(runtimeOf('COPY').some((i) => i.args.endsWith(` ${TINI}`)), 'tini binary copied into the runtime stage')
-  // npm start is `node scripts/preflight.mjs && exec node core/src/bin/relay.ts` (the preflight
+  // npm start is `node scripts/preflight.mjs && exec node app/src/bin/relay.ts` (the preflight
   // checks the Node version, which the image pins).
   const startCommand = PACKAGE.scripts['start']!.split('&&').at(-1)!.trim().replace(/^exec /, '').split(' ')
   t.same(argv.slice(2), startCommand, 'node + script path equal the start script')
