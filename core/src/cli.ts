@@ -9,7 +9,7 @@
  * it. The role and what chose it are printed at start. SIGTERM/SIGINT shut down
  * gracefully and exit 0.
  */
-import { checkExtensions, type Composition } from './composition.ts'
+import type { Composition } from './composition.ts'
 import { ConfigError, DEFAULT_DATABASE_URL, loadConfig, type Role } from './config/config.ts'
 import { DEV_SECRETS_FILE, loadDevSecrets, saveDevSecrets } from './config/dev-secrets.ts'
 import { migrate } from './db/migrate.ts'
@@ -124,12 +124,6 @@ UI, delivered nowhere until you add a subscription and switch it to "active"):
 
 /** Runs the process for the role on the command line; exits with a sysexits code on a known failure. */
 export function runRelayCli(composition: Composition = {}): void {
-  try {
-    checkExtensions(composition.extensions ?? [])
-  } catch (err) {
-    console.error(`webhook-relay: ${(err as Error).message}`)
-    process.exit(78)
-  }
   main(composition).catch(exitOnError)
 }
 

@@ -7,7 +7,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify'
 import type { Services } from './api/services.ts'
-import type { Config } from './config/config.ts'
+import { ConfigError, type Config } from './config/config.ts'
 
 /** An HTTP surface served beside /api/v1 by the api and all roles, under its own prefix. */
 export interface RelayExtension {
@@ -30,17 +30,17 @@ export interface Composition {
 /** Prefixes the core serves itself; an extension under one would shadow or be shadowed. */
 const CORE_PREFIXES = ['/api', '/in', '/healthz', '/readyz', '/metrics']
 
-/** Refuses an extension whose prefix the core or another extension already serves. */
+/** Refuses (ConfigError: the CLI exits 78) an extension whose prefix the core or another extension already serves. */
 export function checkExtensions(extensions: readonly RelayExtension[]): void {
   const seen = new Map<string, string>()
   for (const x of extensions) {
     if (!/^\/[a-z0-9][a-z0-9/_-]*$/i.test(x.prefix) || x.prefix.endsWith('/')) {
-      throw new Error(`extension "${x.name}": prefix "${x.prefix}" must be a path like /ui (no trailing slash)`)
+      throw new ConfigError(`extension "${x.name}": prefix "${x.prefix}" must be a path like /ui (no trailing slash)`)
     }
     const clash = CORE_PREFIXES.find((p) => x.prefix === p || x.prefix.startsWith(`${p}/`))
-    if (clash) throw new Error(`extension "${x.name}": prefix "${x.prefix}" is the core's own (${clash})`)
+    if (clash) throw new ConfigError(`extension "${x.name}": prefix "${x.prefix}" is the core's own (${clash})`)
     const other = seen.get(x.prefix)
-    if (other) throw new Error(`extensions "${other}" and "${x.name}" both ask for prefix "${x.prefix}"`)
+    if (other) throw new ConfigError(`extensions "${other}" and "${x.name}" both ask for prefix "${x.prefix}"`)
     seen.set(x.prefix, x.name)
   }
 }
