@@ -139,6 +139,12 @@ export async function getEvent(db: Queryable, id: string): Promise<EventRow> {
   return r
 }
 
+/** The events among `ids` whose fan-out is still pending (fan-out's filter stage reads them). */
+export async function pendingEvents(db: Queryable, ids: readonly string[]): Promise<readonly EventRow[]> {
+  return db.any(sql.type(EVENT)`SELECT ${EVENT_COLUMNS} FROM events e JOIN sources s ON s.id = e.source_id
+    WHERE e.id = ANY(${sql.array(ids, 'uuid')}) AND e.fanout_status = 'pending'`)
+}
+
 /** Newest first; `before` is the id of the last event of the previous page (ids are time-ordered). */
 export async function listEvents(db: Queryable, opts: { sourceId?: string; before?: string; limit: number }): Promise<readonly EventRow[]> {
   const conds = [

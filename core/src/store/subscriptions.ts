@@ -97,6 +97,14 @@ export async function subscriptionsById(db: Queryable, ids: readonly string[]): 
   return db.any(sql.type(SUBSCRIPTION)`SELECT ${COLUMNS} FROM subscriptions WHERE id = ANY(${sql.array(ids, 'uuid')})`)
 }
 
+const SubscriptionFilter = row(Type.Object({ id: Type.String(), source_id: Type.String(), filter: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Unknown())]) }))
+
+/** The enabled subscriptions of these sources with their filters (null: none), for fan-out's filter stage. */
+export async function enabledFiltersOf(db: Queryable, sourceIds: readonly string[]): Promise<readonly { id: string; source_id: string; filter: FilterRule | null }[]> {
+  return db.any(sql.type(SubscriptionFilter)`SELECT id, source_id, filter FROM subscriptions
+    WHERE source_id = ANY(${sql.array(sourceIds, 'uuid')}) AND enabled ORDER BY id`)
+}
+
 export async function listSubscriptions(db: Queryable, sourceId?: string): Promise<readonly SubscriptionRow[]> {
   const where = sourceId ? sql.fragment`WHERE source_id = ${sourceId}` : sql.fragment``
   return db.any(sql.type(SUBSCRIPTION)`SELECT ${COLUMNS} FROM subscriptions ${where} ORDER BY created_at`)

@@ -2,25 +2,14 @@
  * The filter stage of fan-out: for events whose source has a subscription with a filter
  * (createFanout leaves them pending), read each event's headers and body once, run every
  * enabled subscription's filter over them, and say which subscriptions get a delivery.
- * The body is parsed by the relay's one JSON rule (jsonOfBody); a filter is compiled once
+ * The body is parsed lazily by the relay's one JSON rule (toEventView); a filter is compiled once
  * per distinct rule (storedFilter).
  */
-import { sql } from 'slonik'
-import Type from 'typebox'
-import { jsonOfBody } from '@webhook-relay/plugin-sdk'
 import type { Queryable } from '../db/pool.ts'
-import { row } from '../db/row.ts'
 import type { FilteredFanout } from '../delivery/transitions.ts'
-import { storedFilter, type FilterRule } from '../filter/event-filter.ts'
-
-const PendingEvent = row(Type.Object({
-  id: Type.String(),
-  source_id: Type.String(),
-  content_type: Type.Union([Type.Null(), Type.String()]),
-  headers: Type.Record(Type.String(), Type.String()),
-  body: Type.Unsafe<Buffer>({}),
-}))
-const SubscriptionFilter = row(Type.Object({ id: Type.String(), source_id: Type.String(), filter: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Unknown())]) }))
+import { storedFilter } from '../filter/event-filter.ts'
+import { pendingEvents, toEventView } from '../store/events.ts'
+import { enabledFiltersOf } from '../store/subscriptions.ts'
 
 export interface FilterLog {
   warn(obj: object, msg?: string): void
@@ -28,25 +17,15 @@ export interface FilterLog {
 
 export async function decideFilteredFanout(db: Queryable, eventIds: readonly string[], log: FilterLog): Promise<FilteredFanout[]> {
   if (eventIds.length === 0) return []
-  const events = await db.any(sql.type(PendingEvent)`SELECT e.id, e.source_id, e.content_type, e.headers, e.body
-    FROM events e WHERE e.id = ANY(${sql.array(eventIds, 'uuid')}) AND e.fanout_status = 'pending'`)
+  const events = await pendingEvents(db, eventIds)
   if (events.length === 0) return []
   const sourceIds = [...new Set(events.map((e) => e.source_id))]
-  const subscriptions = await db.any(sql.type(SubscriptionFilter)`SELECT id, source_id, filter FROM subscriptions
-    WHERE source_id = ANY(${sql.array(sourceIds, 'uuid')}) AND enabled ORDER BY id`)
-  const bySource = Map.groupBy(subscriptions, (s) => s.source_id)
+  const bySource = Map.groupBy(await enabledFiltersOf(db, sourceIds), (s) => s.source_id)
   return events.map((e) => {
     const deliver: string[] = []
     const filtered: string[] = []
-    let json: unknown = null
-    let parsed = false
-    const subject = {
-      headers: e.headers,
-      get json() {
-        if (!parsed) [json, parsed] = [jsonOfBody(e.content_type, e.body), true]
-        return json
-      },
-    }
+    // The event as plugins see it: its body parsed once, and only if a path condition asks.
+    const subject = toEventView(e)
     for (const s of bySource.get(e.source_id) ?? []) {
       if (!s.filter) {
         deliver.push(s.id)
@@ -54,7 +33,7 @@ export async function decideFilteredFanout(db: Queryable, eventIds: readonly str
       }
       let pass: boolean
       try {
-        pass = storedFilter(s.filter as FilterRule)(subject)
+        pass = storedFilter(s.filter)(subject)
       } catch (err) {
         // Stored filters were checked when saved; one this relay cannot compile (written
         // by a newer version, say) delivers rather than loses the event.
