@@ -188,6 +188,13 @@ export interface ActionManifest<S extends TObject = TObject> {
    * checks the built-in plugins).
    */
   readonly secrets?: readonly SecretField<keyof Static<S> & string>[]
+  /**
+   * The destination's own documented limit (Slack: one message a second per webhook), used
+   * for every subscription of this action that sets none of its own. The relay enforces
+   * it across all workers; deliveries over it wait for their turn instead of drawing 429s.
+   * `burst` (default 1): how many may start at once after a quiet spell.
+   */
+  readonly rateLimit?: { readonly perSecond: number; readonly burst?: number }
   deliver(input: DeliveryInput<Static<S>>, ctx: ActionContext): Promise<DeliveryResult>
   /**
    * Releases what the plugin keeps across deliveries (connection pools, clients). The

@@ -5,7 +5,7 @@
  */
 import { sql } from 'slonik'
 import Type, { type Static } from 'typebox'
-import { FAILING, HELD, row, Status, statusIn, statusIs, type Services } from '@webhook-relay/core/admin'
+import { CLAIMABLE, FAILING, HELD, row, Status, statusIn, statusIs, type Services } from '@webhook-relay/core/admin'
 
 const STATUS = sql.fragment`status`
 const D_STATUS = sql.fragment`d.status`
@@ -181,6 +181,12 @@ const Paused = row(Type.Object({ n: Type.Integer() }))
 /** How many deliveries of a subscription wait, paused, for it to be enabled (the deliveries_paused index). */
 export async function pausedDeliveries(db: Db, subscriptionId: string): Promise<number> {
   return db.oneFirst(sql.type(Paused)`SELECT count(*)::int AS n FROM deliveries WHERE subscription_id = ${subscriptionId} AND ${statusIs(STATUS, Status.paused)}`)
+}
+
+/** How many deliveries of a subscription wait for the slot its rate limit gave them (the deliveries_throttled index). */
+export async function throttledDeliveries(db: Db, subscriptionId: string): Promise<number> {
+  return db.oneFirst(sql.type(Paused)`SELECT count(*)::int AS n FROM deliveries
+    WHERE subscription_id = ${subscriptionId} AND throttled_until IS NOT NULL AND ${statusIn(STATUS, CLAIMABLE)}`)
 }
 
 const Doomed = row(Type.Object({ subscriptions: Type.Integer(), events: Type.Integer(), deliveries: Type.Integer(), unfinished: Type.Integer(), dead_letters: Type.Integer() }))

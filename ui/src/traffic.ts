@@ -34,6 +34,8 @@ export interface SubscriptionHealth {
   readonly succeeded: number
   readonly failed: number
   readonly dead: number
+  /** Deliveries the rate limit made wait for a later slot. */
+  readonly throttled: number
   /** Succeeded attempts of all attempts, in percent; null without attempts. */
   readonly successRate: number | null
   readonly p95Ms: number | null
@@ -62,6 +64,7 @@ function healthRow(s: Services, sub: SubscriptionRow, sourceName: string, t: Sub
     succeeded: t.succeeded,
     failed: t.failed,
     dead: t.dead,
+    throttled: t.throttled,
     successRate: attempts === 0 ? null : Math.floor((t.succeeded / attempts) * 1000) / 10,
     p95Ms: latencyQuantile(t.latency, 0.95),
     lastSuccessAt: t.last_success_at,
@@ -72,7 +75,7 @@ function healthRow(s: Services, sub: SubscriptionRow, sourceName: string, t: Sub
   }
 }
 
-const NO_TRAFFIC = { succeeded: 0, failed: 0, dead: 0, skipped: 0, latency: [], last_success_at: null, last_failure_at: null, last_error: null, consecutive_failures: 0 }
+const NO_TRAFFIC = { succeeded: 0, failed: 0, dead: 0, skipped: 0, throttled: 0, latency: [], last_success_at: null, last_failure_at: null, last_error: null, consecutive_failures: 0 }
 
 /** One subscription's last hour and health, for its own page. */
 export async function subscriptionHealth(s: Services, sub: SubscriptionRow, sourceName: string, now = Date.now()): Promise<SubscriptionHealth> {

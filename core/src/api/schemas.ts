@@ -2,6 +2,7 @@
 import Type from 'typebox'
 import { VerificationSchema } from '../ingest/verify/index.ts'
 import { DELIVERY_STATUSES } from '../delivery/status.ts'
+import { RateLimitSchema } from '../delivery/rate-limit.ts'
 
 export const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
 export const Paging = {
@@ -32,6 +33,10 @@ const FilterField = Type.Union([
   }),
 ])
 
+const RateLimitField = Type.Union([Type.Null(), RateLimitSchema], {
+  description: "Rate limit across all workers (token bucket): at most burst + perSecond x W deliveries start in any W seconds; the rest wait for their turn, no attempt counted. null: the action's default (Slack 1/s, Discord 0.5/s burst 5), if any (docs/delivery-control.md).",
+})
+
 export const SubscriptionCreate = Type.Object(
   {
     sourceId: Type.String({ format: 'uuid' }),
@@ -41,6 +46,7 @@ export const SubscriptionCreate = Type.Object(
     transformVersionId: Type.Optional(Type.Union([Type.Null(), Type.String({ format: 'uuid' })])),
     description: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 1000 })])),
     filter: Type.Optional(FilterField),
+    rateLimit: Type.Optional(RateLimitField),
   },
   { additionalProperties: false },
 )
@@ -51,6 +57,7 @@ export const SubscriptionUpdate = Type.Object(
     transformVersionId: Type.Optional(Type.Union([Type.Null(), Type.String({ format: 'uuid' })])),
     description: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 1000 })])),
     filter: Type.Optional(FilterField),
+    rateLimit: Type.Optional(RateLimitField),
   },
   { additionalProperties: false },
 )

@@ -4,6 +4,7 @@
  * only by the create and rotate responses, which add them explicitly.
  */
 import { shownHeaders } from '../secrets/credential-headers.ts'
+import { effectiveRateLimit } from '../delivery/rate-limit.ts'
 import type { PluginHost } from '../plugin/host.ts'
 import { CLAIMABLE, type DeliveryStatus } from '../delivery/status.ts'
 import { MASK } from '../plugin/host.ts'
@@ -41,6 +42,10 @@ export function subscriptionView(r: SubscriptionRow, plugins: PluginHost) {
     transformVersionId: r.transform_version_id,
     description: r.description,
     filter: r.filter,
+    /** Its own limit; null when it follows its action's default. */
+    rateLimit: r.rate_limit,
+    /** The limit enforced, and where it comes from; null: none. */
+    effectiveRateLimit: effectiveRateLimit(r.rate_limit, plugins.defaultRateLimit(r.action)),
     signingSecrets: r.signing_secrets.map((s) => ({ createdAt: s.createdAt, expiresAt: s.expiresAt })),
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),

@@ -178,8 +178,11 @@ export const Claim = Type.Object({
 })
 export type Claim = Static<typeof Claim>
 
-/** A claim with the event it delivers (null when the event is gone), read in the claim's own statement. */
-export type ClaimWithEvent = Claim & { readonly event: EventRow | null }
+/**
+ * A claim with the event it delivers (null when the event is gone), read in the claim's
+ * own statement, and the rate-limit slot it was handed back to wait for (null: none).
+ */
+export type ClaimWithEvent = Claim & { readonly event: EventRow | null; readonly slotAt: number | null }
 
 const EventColumns = {
   ev_id: Type.Union([Type.Null(), Type.String()]),
@@ -205,6 +208,7 @@ const ClaimAnswerRow = Type.Object({
     claim_token: Type.Union([Type.Null(), Type.Integer()]),
     timeout_ms: Type.Union([Type.Null(), Type.Integer()]),
     due: Type.Union([Type.Null(), Type.Number()]),
+    slot: Type.Union([Type.Null(), Type.Number()]),
     ...EventColumns,
   })
 const ClaimAnswer = row(ClaimAnswerRow)
@@ -256,7 +260,8 @@ export interface ClaimResult {
  *
  * The lease is twice the subscription's timeout plus a margin: a claimed delivery may
  * wait up to one timeout for a slot in the fairness gate, then run for one. Each claim
- * comes with its event, read in the same statement (one round trip fewer per batch).
+ * comes with its event, read in the same statement (one round trip fewer per batch),
+ * and with the rate-limit slot it was deferred to (throttled_until, cleared by the claim).
  */
 const NO_EVENT = sql.fragment`NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL`
 
@@ -264,7 +269,7 @@ export async function claim(db: Queryable, ids: readonly string[], o: ClaimOptio
   if (ids.length === 0) return { claimed: [], notDue: [], paused: [] }
   const rows = await db.any(sql.prepared('relay_claim', ClaimAnswer)`
     WITH c AS (
-      SELECT d.id, s.enabled, d.next_attempt_at,
+      SELECT d.id, s.enabled, d.next_attempt_at, d.throttled_until,
         (${statusIn(D_STATUS, CLAIMABLE)} AND d.next_attempt_at > now()) AS early,
         LEAST(COALESCE(CASE WHEN jsonb_typeof(s.config -> 'timeoutMs') = 'number' THEN (s.config ->> 'timeoutMs')::numeric END,
           ${o.defaultTimeoutMs}), ${o.maxTimeoutMs})::int AS timeout_ms
@@ -280,25 +285,25 @@ export async function claim(db: Queryable, ids: readonly string[], o: ClaimOptio
       RETURNING d.id
     ), claimed AS (
       UPDATE deliveries d SET status = ${lit(Status.delivering)}, attempt_count = d.attempt_count + 1, attempt_seq = d.attempt_seq + 1,
-        claim_token = d.claim_token + 1, claimed_by = ${o.worker},
+        claim_token = d.claim_token + 1, claimed_by = ${o.worker}, throttled_until = NULL,
         lease_until = now() + make_interval(secs => (2 * c.timeout_ms + ${o.leaseMarginMs}) / 1000.0), updated_at = now()
       FROM c WHERE d.id = c.id AND c.enabled AND NOT c.early
-      RETURNING d.id, d.event_id, d.subscription_id, d.webhook_id, d.attempt_count, d.attempt_seq, d.claim_token, c.timeout_ms
+      RETURNING d.id, d.event_id, d.subscription_id, d.webhook_id, d.attempt_count, d.attempt_seq, d.claim_token, c.timeout_ms, c.throttled_until
     )
     SELECT 'claimed' AS kind, cl.id, cl.event_id, cl.subscription_id, cl.webhook_id, cl.attempt_count, cl.attempt_seq, cl.claim_token, cl.timeout_ms,
-      NULL::timestamptz AS due, e.id AS ev_id, e.source_id AS ev_source_id, src.slug AS ev_source_slug, e.received_at AS ev_received_at,
+      NULL::timestamptz AS due, cl.throttled_until AS slot, e.id AS ev_id, e.source_id AS ev_source_id, src.slug AS ev_source_slug, e.received_at AS ev_received_at,
       e.content_type AS ev_content_type, e.headers AS ev_headers, e.body AS ev_body, e.idempotency_key AS ev_idempotency_key,
       e.fanout_status AS ev_fanout_status, e.traceparent AS ev_traceparent
     FROM claimed cl LEFT JOIN events e ON e.id = cl.event_id LEFT JOIN sources src ON src.id = e.source_id
-    UNION ALL SELECT 'paused', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, ${NO_EVENT} FROM paused
-    UNION ALL SELECT 'not_due', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, next_attempt_at, ${NO_EVENT} FROM c WHERE c.enabled AND c.early`)
+    UNION ALL SELECT 'paused', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, ${NO_EVENT} FROM paused
+    UNION ALL SELECT 'not_due', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, next_attempt_at, NULL, ${NO_EVENT} FROM c WHERE c.enabled AND c.early`)
   const claimed: ClaimWithEvent[] = []
   const notDue: { id: string; atMs: number }[] = []
   const paused: string[] = []
   for (const r of rows) {
     if (r.kind === 'claimed') {
       const { id, event_id, subscription_id, webhook_id, attempt_count, attempt_seq, claim_token, timeout_ms } = r as unknown as Claim
-      claimed.push({ id, event_id, subscription_id, webhook_id, attempt_count, attempt_seq, claim_token, timeout_ms, event: eventOf(r) })
+      claimed.push({ id, event_id, subscription_id, webhook_id, attempt_count, attempt_seq, claim_token, timeout_ms, event: eventOf(r), slotAt: r.slot })
     }
     else if (r.kind === 'paused') paused.push(r.id)
     else notDue.push({ id: r.id, atMs: r.due! })
@@ -313,18 +318,21 @@ export interface Fence {
 }
 
 /**
- * Hands claimed deliveries back without an attempt (the fairness gate has no slot): the
- * claim's counters are undone and each is due again at its time. Returns the ids the
- * claim still held (the caller puts those in the retry set); the rest are stale.
+ * Hands claimed deliveries back without an attempt (the fairness gate has no slot, or
+ * the rate limit gave a later one): the claim's counters are undone and each is due
+ * again at its time. `slotAtMs`: the rate-limit slot it holds, kept for the next claim.
+ * Returns the ids the claim still held (the caller puts those in the retry set); the
+ * rest are stale.
  */
-export async function defer(db: Queryable, due: readonly { claim: Fence; atMs: number }[]): Promise<ReadonlySet<string>> {
+export async function defer(db: Queryable, due: readonly { claim: Fence; atMs: number; slotAtMs?: number | null }[]): Promise<ReadonlySet<string>> {
   if (due.length === 0) return new Set()
   due = byId(due, (x) => x.claim.id)
+  const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString())
   const ids = await db.anyFirst(sql.type(IdRow)`
     UPDATE deliveries d SET attempt_count = d.attempt_count - 1, attempt_seq = d.attempt_seq - 1,
       status = CASE WHEN d.attempt_seq - 1 = 0 THEN ${lit(Status.pending)} ELSE ${lit(Status.retrying)} END,
-      next_attempt_at = u.at, lease_until = NULL, claimed_by = NULL, updated_at = now()
-    FROM ${sql.unnest(due.map((x) => [x.claim.id, x.claim.claim_token, new Date(x.atMs).toISOString()]), ['uuid', 'int4', 'timestamptz'])} AS u(id, token, at)
+      next_attempt_at = u.at, throttled_until = u.slot, lease_until = NULL, claimed_by = NULL, updated_at = now()
+    FROM ${sql.unnest(due.map((x) => [x.claim.id, x.claim.claim_token, iso(x.atMs), iso(x.slotAtMs)]), ['uuid', 'int4', 'timestamptz', 'timestamptz'])} AS u(id, token, at, slot)
     WHERE d.id = u.id AND ${statusIs(D_STATUS, Status.delivering)} AND d.claim_token = u.token
     RETURNING d.id`)
   return new Set(ids)

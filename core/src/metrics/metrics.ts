@@ -28,6 +28,7 @@ export function createMetrics(opts: { role: string; version: string; defaultMetr
     deliveryErrors: new Counter({ name: 'delivery_errors_total', help: 'Failed delivery attempts, by status class', labelNames: ['source', 'action', 'status_class'], registers: r }),
     eventsFiltered: new Counter({ name: 'events_filtered_total', help: 'Subscriptions an event was not delivered to because their filter rejected it (one per event and subscription; no delivery created)', registers: r }),
     deliveriesDeferred: new Counter({ name: 'deliveries_deferred_total', help: 'Deliveries handed back to the retry set by the per-subscription fairness gate (no attempt counted)', registers: r }),
+    deliveriesThrottled: new Counter({ name: 'deliveries_throttled_total', help: "Deliveries over their subscription's rate limit, given a later slot to start at (counted once each; no attempt counted)", labelNames: ['action'], registers: r }),
     staleWrites: new Counter({ name: 'delivery_stale_writes_total', help: 'Writes refused by the claim fence: the claim had been taken over (its lease ran out or its worker was presumed dead)', labelNames: ['transition'], registers: r }),
     takeovers: new Counter({ name: 'stream_takeovers_total', help: 'Stream entries taken over from workers whose liveness key lapsed', labelNames: ['stream'], registers: r }),
     deliveriesDead: new Counter({ name: 'deliveries_dead_total', help: 'Deliveries that went dead, by reason', labelNames: ['source', 'action', 'reason'], registers: r }),

@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import Compile from 'typebox/compile'
 import type { Validator } from 'typebox/compile'
+import { DEFAULT_BURST, type RateLimit } from '../delivery/rate-limit.ts'
 import { Errors } from '../errors.ts'
 import type { SecretBox } from '../secrets/secret-box.ts'
 import { secretSlots, valueAt, type SecretSlot } from './secret-fields.ts'
@@ -38,6 +39,8 @@ export interface PluginInfo {
   apiVersion: number
   secrets: readonly string[]
   configSchema: unknown
+  /** The manifest's default rate limit, burst filled in; null: none. */
+  rateLimit: RateLimit | null
   package: string
 }
 
@@ -161,6 +164,12 @@ export class PluginHost {
     return this.#plugins.get(name)?.manifest
   }
 
+  /** The action's default rate limit (its manifest's, burst filled in); null: none or no such action. */
+  defaultRateLimit(name: string): RateLimit | null {
+    const l = this.get(name)?.rateLimit
+    return l ? { perSecond: l.perSecond, burst: l.burst ?? DEFAULT_BURST } : null
+  }
+
   require(name: string): ActionManifest {
     const p = this.get(name)
     if (!p) throw new Errors.PLUGIN_NOT_FOUND(name)
@@ -193,6 +202,7 @@ export class PluginHost {
       apiVersion: m.apiVersion,
       secrets: m.secrets ?? [],
       configSchema: m.config,
+      rateLimit: this.defaultRateLimit(m.name),
       package: from,
     }))
   }

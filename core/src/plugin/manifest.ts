@@ -7,6 +7,7 @@
  */
 import Type from 'typebox'
 import Compile from 'typebox/compile'
+import { RateLimitSchema } from '../delivery/rate-limit.ts'
 import { SUPPORTED_PLUGIN_API_VERSIONS, type ActionManifest, type LifecycleManifest, type PluginManifest } from './contract.ts'
 
 export class PluginLoadError extends Error {
@@ -29,6 +30,7 @@ const ActionShape = Compile(
     kind: Type.Optional(Type.Literal('action')),
     config: Type.Object({ type: Type.Literal('object'), properties: Type.Record(Type.String(), Type.Unknown()) }),
     secrets: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z0-9_]+(\\.\\*)?$' }))),
+    rateLimit: Type.Optional(RateLimitSchema),
   }),
 )
 

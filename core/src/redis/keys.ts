@@ -21,6 +21,9 @@
  *   <prefix>relay:v1:lock:*      Short leases (SET NX PX) so one worker at a time runs the
  *                                reconciler, the retention pruning, and the takeover of
  *                                one dead worker (lock:takeover:<c>).
+ *   <prefix>relay:v1:rate:<s>    Hash with PX. Subscription s's rate-limit bucket (tokens, when
+ *                                they were counted, the next free slot; rate-take.lua), shared
+ *                                by every worker. Gone once idle: a missing bucket is full.
  *   <prefix>relay:v1:signin:<ip> String with PX. Failed admin UI sign-ins of one client
  *                                address in the current window (ui/src/sign-in-limit.ts),
  *                                shared by every api replica.
@@ -55,6 +58,8 @@ export interface Keys {
   readonly moverLock: string
   readonly reconcilerLock: string
   readonly retentionLock: string
+  /** Prefix of the rate-limit buckets (the subscription id is appended). */
+  readonly rateBucket: string
   /** Namespace of the failed sign-in counters (the limiter appends the client address). */
   readonly signInLimit: string
   /** Prefix of the admin UI session records (the hashed session id is appended). */
@@ -79,6 +84,7 @@ export function keys(prefix = ''): Keys {
     moverLock: `${p}lock:mover`,
     reconcilerLock: `${p}lock:reconciler`,
     retentionLock: `${p}lock:retention`,
+    rateBucket: `${p}rate:`,
     signInLimit: `${p}signin:`,
     uiSession: `${p}ui:session:`,
     uiSessions: `${p}ui:sessions`,

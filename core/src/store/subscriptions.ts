@@ -4,6 +4,7 @@
  * and keeps the old one until its expiry, so receivers see both signatures meanwhile.
  */
 import type { FilterRule } from '../filter/event-filter.ts'
+import type { RateLimit } from '../delivery/rate-limit.ts'
 import { deleteDeliveriesWhere, lockDeliveriesWhere } from './delivery-rows.ts'
 import { sql } from 'slonik'
 import Type, { type Static } from 'typebox'
@@ -31,12 +32,14 @@ export const SubscriptionRow = Type.Object({
   description: Type.Union([Type.Null(), Type.String()]),
   /** The event filter (filter/event-filter.ts), checked when saved; null: every event. */
   filter: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Unknown())]),
+  /** Its own rate limit (delivery/rate-limit.ts), checked when saved; null: the action's default, if any. */
+  rate_limit: Type.Union([Type.Null(), Type.Object({ perSecond: Type.Number(), burst: Type.Integer() })]),
   created_at: Type.Number(),
   updated_at: Type.Number(),
 })
 export type SubscriptionRow = Static<typeof SubscriptionRow>
 const SUBSCRIPTION = row(SubscriptionRow)
-const COLUMNS = sql.fragment`id, source_id, action, config, enabled, disabled_reason, signing_secrets, transform_version_id, description, filter, created_at, updated_at`
+const COLUMNS = sql.fragment`id, source_id, action, config, enabled, disabled_reason, signing_secrets, transform_version_id, description, filter, rate_limit, created_at, updated_at`
 
 export interface SubscriptionInput {
   sourceId: string
@@ -47,9 +50,11 @@ export interface SubscriptionInput {
   description: string | null
   /** Checked by compileFilter before it gets here. */
   filter: FilterRule | null
+  /** Checked by checkedRateLimit before it gets here. */
+  rateLimit: RateLimit | null
 }
 
-const jsonbOrNull = (v: FilterRule | null) => (v === null ? null : sql.jsonb(v as never))
+const jsonbOrNull = (v: object | null) => (v === null ? null : sql.jsonb(v as never))
 
 /** Creates a subscription with a fresh signing secret; returns the row and the secret in clear (shown once). */
 export async function createSubscription(db: Queryable, box: SecretBox, input: SubscriptionInput): Promise<{ row: SubscriptionRow; signingSecret: string }> {
@@ -57,9 +62,9 @@ export async function createSubscription(db: Queryable, box: SecretBox, input: S
   const secrets: StoredSigningSecret[] = [{ secret: box.seal(signingSecret), createdAt: new Date().toISOString(), expiresAt: null }]
   try {
     const r = await db.one(sql.type(SUBSCRIPTION)`
-      INSERT INTO subscriptions (id, source_id, action, config, enabled, signing_secrets, transform_version_id, description, filter)
+      INSERT INTO subscriptions (id, source_id, action, config, enabled, signing_secrets, transform_version_id, description, filter, rate_limit)
       VALUES (${newId()}, ${input.sourceId}, ${input.action}, ${sql.jsonb(input.config as never)}, ${input.enabled},
-              ${sql.jsonb(secrets as never)}, ${input.transformVersionId}, ${input.description}, ${jsonbOrNull(input.filter)})
+              ${sql.jsonb(secrets as never)}, ${input.transformVersionId}, ${input.description}, ${jsonbOrNull(input.filter)}, ${jsonbOrNull(input.rateLimit)})
       RETURNING ${COLUMNS}`)
     return { row: r, signingSecret }
   } catch (err) {
@@ -79,7 +84,7 @@ export async function updateSubscription(
   const r = await db.maybeOne(sql.type(SUBSCRIPTION)`
     UPDATE subscriptions SET config = ${sql.jsonb(input.config as never)}, enabled = ${input.enabled},
       disabled_reason = CASE WHEN ${input.enabled} THEN NULL ELSE disabled_reason END,
-      transform_version_id = ${input.transformVersionId}, description = ${input.description}, filter = ${jsonbOrNull(input.filter)}, updated_at = now()
+      transform_version_id = ${input.transformVersionId}, description = ${input.description}, filter = ${jsonbOrNull(input.filter)}, rate_limit = ${jsonbOrNull(input.rateLimit)}, updated_at = now()
     WHERE id = ${id} RETURNING ${COLUMNS}`)
   if (!r) throw new Errors.SUBSCRIPTION_NOT_FOUND(id)
   return r

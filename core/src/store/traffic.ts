@@ -35,6 +35,8 @@ export interface AttemptCount {
   readonly failed: number
   readonly dead: number
   readonly skipped: number
+  /** Deliveries the rate limit made wait for a later slot (worker/throttle.ts). */
+  readonly throttled: number
   readonly latency: readonly number[]
 }
 
@@ -86,6 +88,7 @@ export function sumAttemptCounts<C extends AttemptCount>(a: C, b: AttemptCount):
     failed: a.failed + b.failed,
     dead: a.dead + b.dead,
     skipped: a.skipped + b.skipped,
+    throttled: a.throttled + b.throttled,
     latency: addLatency([...a.latency], b.latency),
   }
 }
@@ -95,15 +98,16 @@ export async function addAttemptCounts(db: Queryable, counts: readonly AttemptCo
   const rows = atEverySpan(counts, (c) => c.subscriptionId, sumAttemptCounts)
   // A JSON record set: unnest cannot carry one array per row.
   await db.query(sql.unsafe`
-    INSERT INTO traffic_attempts (span, minute, subscription_id, succeeded, failed, dead, skipped, latency)
-    SELECT r.span, to_timestamp(r."minute" / 1000.0), r."subscriptionId", r.succeeded, r.failed, r.dead, r.skipped, r.latency
+    INSERT INTO traffic_attempts (span, minute, subscription_id, succeeded, failed, dead, skipped, throttled, latency)
+    SELECT r.span, to_timestamp(r."minute" / 1000.0), r."subscriptionId", r.succeeded, r.failed, r.dead, r.skipped, r.throttled, r.latency
     FROM jsonb_to_recordset(${sql.jsonb(rows as never)})
-      AS r(span int2, "minute" int8, "subscriptionId" uuid, succeeded int8, failed int8, dead int8, skipped int8, latency int8[])
+      AS r(span int2, "minute" int8, "subscriptionId" uuid, succeeded int8, failed int8, dead int8, skipped int8, throttled int8, latency int8[])
     ON CONFLICT (span, minute, subscription_id) DO UPDATE SET
       succeeded = traffic_attempts.succeeded + excluded.succeeded,
       failed = traffic_attempts.failed + excluded.failed,
       dead = traffic_attempts.dead + excluded.dead,
       skipped = traffic_attempts.skipped + excluded.skipped,
+      throttled = traffic_attempts.throttled + excluded.throttled,
       latency = (SELECT array_agg(coalesce(a, 0) + coalesce(b, 0) ORDER BY i)
                  FROM unnest(traffic_attempts.latency, excluded.latency) WITH ORDINALITY AS x(a, b, i))`)
 }
@@ -177,6 +181,7 @@ const SubscriptionTraffic = Type.Object({
   failed: Type.Integer(),
   dead: Type.Integer(),
   skipped: Type.Integer(),
+  throttled: Type.Integer(),
   latency: Type.Array(Type.Integer()),
   last_success_at: Type.Union([Type.Null(), Type.Number()]),
   last_failure_at: Type.Union([Type.Null(), Type.Number()]),
@@ -203,14 +208,14 @@ export async function subscriptionTraffic(db: Queryable, o: { sinceMs: number; s
   )
   return db.any(sql.type(SUBSCRIPTION_TRAFFIC)`
     WITH t AS (
-      SELECT subscription_id, sum(succeeded)::int AS succeeded, sum(failed)::int AS failed, sum(dead)::int AS dead, sum(skipped)::int AS skipped,
+      SELECT subscription_id, sum(succeeded)::int AS succeeded, sum(failed)::int AS failed, sum(dead)::int AS dead, sum(skipped)::int AS skipped, sum(throttled)::int AS throttled,
         ARRAY[${latency}] AS latency
       FROM traffic_attempts WHERE span = ${spanFor(o.stepMs)} AND minute >= ${since} ${only} GROUP BY subscription_id
     ), h AS (
       SELECT * FROM subscription_health WHERE true ${only}
     )
     SELECT coalesce(t.subscription_id, h.subscription_id) AS subscription_id,
-      coalesce(t.succeeded, 0) AS succeeded, coalesce(t.failed, 0) AS failed, coalesce(t.dead, 0) AS dead, coalesce(t.skipped, 0) AS skipped,
+      coalesce(t.succeeded, 0) AS succeeded, coalesce(t.failed, 0) AS failed, coalesce(t.dead, 0) AS dead, coalesce(t.skipped, 0) AS skipped, coalesce(t.throttled, 0) AS throttled,
       coalesce(t.latency, '{}') AS latency,
       h.last_success_at, h.last_failure_at, h.last_error, coalesce(h.consecutive_failures, 0)::int AS consecutive_failures
     FROM t FULL JOIN h ON h.subscription_id = t.subscription_id`)

@@ -33,7 +33,7 @@ export interface AttemptSample {
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
-type Counts = { succeeded: number; failed: number; dead: number; skipped: number; latency: number[] }
+type Counts = { succeeded: number; failed: number; dead: number; skipped: number; throttled: number; latency: number[] }
 type Health = { lastSuccessAt: number | null; lastFailureAt: number | null; lastError: string | null; trailingFailures: number }
 
 export class TrafficRollup {
@@ -64,11 +64,21 @@ export class TrafficRollup {
     else this.#events.set(key, { minute, sourceId, events: 1 })
   }
 
-  attempt(s: AttemptSample): void {
-    const minute = s.at - (s.at % MINUTE)
-    const key = `${minute}|${s.subscriptionId}`
+  /** Deliveries of a subscription its rate limit made wait for a later slot. */
+  throttled(subscriptionId: string, n: number, at = Date.now()): void {
+    this.#counts(subscriptionId, at).throttled += n
+  }
+
+  #counts(subscriptionId: string, at: number): Counts {
+    const minute = at - (at % MINUTE)
+    const key = `${minute}|${subscriptionId}`
     let c = this.#attempts.get(key)
-    if (!c) this.#attempts.set(key, (c = { minute, subscriptionId: s.subscriptionId, succeeded: 0, failed: 0, dead: 0, skipped: 0, latency: emptyLatency() }))
+    if (!c) this.#attempts.set(key, (c = { minute, subscriptionId, succeeded: 0, failed: 0, dead: 0, skipped: 0, throttled: 0, latency: emptyLatency() }))
+    return c
+  }
+
+  attempt(s: AttemptSample): void {
+    const c = this.#counts(s.subscriptionId, s.at)
     // A dead attempt is a failed attempt that also ended its delivery.
     if (s.result === Status.dead) c.failed++
     c[s.result]++

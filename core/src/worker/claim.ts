@@ -3,8 +3,10 @@
  * now out. The claim itself is one statement (transitions.ts claim()). Entries that
  * claim nothing are settled here: not due yet goes back to the retry set at its time
  * (a duplicate entry never sends a retry early), paused and finished ones are acked.
- * Then the fairness gate (subscription-gate.ts) lets each claim run, wait briefly for a
- * slot, or go back to the retry set without an attempt counted (defer).
+ * Then each claim passes its subscription's rate limit (throttle.ts: go, wait here for
+ * its slot, or go back to the retry set until it is near) and the fairness gate
+ * (subscription-gate.ts: run, wait briefly for a slot, or go back to the retry set).
+ * Going back counts no attempt (defer).
  */
 import type { Logger } from 'pino'
 import type { Db } from '../db/pool.ts'
@@ -16,6 +18,7 @@ import type { RelayRedis } from '../redis/client.ts'
 import { DELIVER_GROUP, type Keys } from '../redis/keys.ts'
 import { isUuid } from '../store/ids.ts'
 import type { SubscriptionGate } from './subscription-gate.ts'
+import type { Throttle } from './throttle.ts'
 
 /** Lease beyond the attempt's own bound: loading the event, the transform, recording. */
 export const LEASE_MARGIN_MS = 10_000
@@ -27,6 +30,7 @@ export interface ClaimDeps {
   readonly metrics: Metrics
   readonly log: Logger
   readonly gate: SubscriptionGate
+  readonly throttle: Throttle
   /** This worker's consumer name. */
   readonly worker: string
   readonly defaultTimeoutMs: number
@@ -42,6 +46,12 @@ export interface Claimed {
 export interface Admitted extends Claimed {
   /** Set when the delivery waits for a slot of its subscription. */
   readonly ready: Promise<void> | null
+}
+
+export interface Admission {
+  readonly admitted: readonly Admitted[]
+  /** Claims that wait in this worker for their rate-limit slot (claim.slotAt), then are admitted again. */
+  readonly waiting: readonly Claimed[]
 }
 
 export class ClaimTask {
@@ -76,15 +86,27 @@ export class ClaimTask {
     return claimed
   }
 
-  /** Runs each claim through the fairness gate; the deferred ones go back to the retry set. */
-  async admit(claimed: readonly Claimed[]): Promise<Admitted[]> {
+  /** Runs each claim through its rate limit and the fairness gate; the deferred ones go back to the retry set. */
+  async admit(claimed: readonly Claimed[]): Promise<Admission> {
     const { db, redis, keys, metrics, gate } = this.#d
     const admitted: Admitted[] = []
-    const deferred: { claim: ClaimWithEvent; entryId: string; atMs: number }[] = []
+    const waiting: Claimed[] = []
+    /** fair: handed back by the fairness gate (counted as deferred), not by the rate limit. */
+    const deferred: { claim: ClaimWithEvent; entryId: string; atMs: number; slotAtMs: number | null; fair: boolean }[] = []
     const now = Date.now()
-    for (const c of claimed) {
+    const limits = await this.#d.throttle.decide(claimed.map((c) => c.claim), now)
+    for (const [i, c] of claimed.entries()) {
+      const t = limits[i]!
+      if (t.kind === 'wait') {
+        waiting.push({ ...c, claim: { ...c.claim, slotAt: t.slotAtMs } })
+        continue
+      }
+      if (t.kind === 'defer') {
+        deferred.push({ ...c, atMs: t.atMs, slotAtMs: t.slotAtMs, fair: false })
+        continue
+      }
       const a = gate.admit(c.claim.subscription_id, now)
-      if (a.kind === 'defer') deferred.push({ ...c, atMs: now + a.afterMs })
+      if (a.kind === 'defer') deferred.push({ ...c, atMs: now + a.afterMs, slotAtMs: null, fair: true })
       else admitted.push({ ...c, ready: a.kind === 'wait' ? a.ready : null })
     }
     if (deferred.length) {
@@ -92,7 +114,7 @@ export class ClaimTask {
         const held = await defer(db, deferred)
         await scheduleRetries(redis, keys, deferred.filter((x) => held.has(x.claim.id)).map((x) => ({ id: x.claim.id, atMs: x.atMs })))
         await ack(redis, keys.deliveries, DELIVER_GROUP, deferred.map((x) => x.entryId))
-        metrics.deliveriesDeferred.inc(held.size)
+        metrics.deliveriesDeferred.inc(deferred.filter((x) => x.fair && held.has(x.claim.id)).length)
         if (held.size < deferred.length) metrics.staleWrites.inc({ transition: 'defer' }, deferred.length - held.size)
       } catch (err) {
         // The admitted ones hold gate slots and must run. The deferred ones keep their
@@ -100,6 +122,6 @@ export class ClaimTask {
         this.#d.log.warn({ err: (err as Error).message, count: deferred.length }, 'deferring deliveries failed; they will be reclaimed')
       }
     }
-    return admitted
+    return { admitted, waiting }
   }
 }

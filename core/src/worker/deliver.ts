@@ -3,7 +3,7 @@
  * order, one file each:
  *   claim.ts    claim the batch in Postgres (fenced; each claim comes with its event,
  *               in the same statement), settle what claims nothing, and admit each
- *               claim through the fairness gate;
+ *               claim through its rate limit (throttle.ts) and the fairness gate;
  *   load.ts     subscriptions and transform code, cached;
  *   attempt.ts  transform and action plugin, to an outcome;
  *   record.ts   the outcome written by a group commit, then its effects (retry set,
@@ -34,10 +34,12 @@ import type { TrafficRollup } from '../traffic/rollup.ts'
 import type { TransformRunner } from '../transform/types.ts'
 import { attempt, type AttemptDeps } from './attempt.ts'
 import { attemptRecord } from './attempt-record.ts'
-import { ClaimTask, LEASE_MARGIN_MS, type Admitted } from './claim.ts'
+import { effectiveRateLimit } from '../delivery/rate-limit.ts'
+import { ClaimTask, LEASE_MARGIN_MS, type Admitted, type Claimed } from './claim.ts'
 import { Loader } from './load.ts'
 import { RECORD_BATCH_MAX, Recorder } from './record.ts'
 import { SubscriptionGate } from './subscription-gate.ts'
+import { Throttle } from './throttle.ts'
 
 /** Default plugin call timeout when a subscription's config names none. */
 export const DEFAULT_DELIVERY_TIMEOUT_MS = 15_000
@@ -81,14 +83,27 @@ export class DeliverStage {
   constructor(d: DeliverDeps) {
     this.#d = d
     this.#gate = new SubscriptionGate(d.subscriptionConcurrency, d.concurrency)
+    this.#loader = new Loader(d)
+    const throttle = new Throttle({
+      ...d,
+      limitOf: async (id) => {
+        const sub = await this.#loader.subscription(id)
+        const limit = effectiveRateLimit(sub.rate_limit, d.plugins.defaultRateLimit(sub.action))
+        return limit && { limit, action: sub.action }
+      },
+      onThrottled: (subscriptionId, action, n) => {
+        d.metrics.deliveriesThrottled.inc({ action }, n)
+        d.traffic.throttled(subscriptionId, n)
+      },
+    })
     this.#claims = new ClaimTask({
       ...d,
       gate: this.#gate,
+      throttle,
       worker: d.consumer,
       defaultTimeoutMs: DEFAULT_DELIVERY_TIMEOUT_MS,
       maxTimeoutMs: d.timeoutMaxMs,
     })
-    this.#loader = new Loader(d)
     this.#attemptDeps = { ...d, loader: this.#loader }
     this.#recorder = new Recorder(d)
     this.#recorder.onSettled = () => this.onIdle()
@@ -110,15 +125,42 @@ export class DeliverStage {
   handle = async (entries: StreamEntry[], takeOverFrom?: readonly string[]): Promise<void> => {
     const claimed = await this.#claims.claim(entries, takeOverFrom)
     if (claimed.length === 0) return
-    const admitted = await this.#claims.admit(claimed)
     const traceparents = isTracing() ? new Map(entries.map((e) => [e.id, e.fields.tp])) : null
-    for (const a of admitted) {
-      const p = this.#run(a, a.claim.event ?? undefined, traceparents?.get(a.entryId)).finally(() => {
-        this.#inFlight.delete(p)
-        this.onIdle()
-      })
-      this.#inFlight.add(p)
-    }
+    await this.#admit(claimed, traceparents)
+  }
+
+  async #admit(claimed: readonly Claimed[], traceparents: ReadonlyMap<string, string | undefined> | null): Promise<void> {
+    const { admitted, waiting } = await this.#claims.admit(claimed)
+    for (const a of admitted) this.#track(this.#run(a, a.claim.event ?? undefined, traceparents?.get(a.entryId)))
+    if (waiting.length) this.#track(this.#waitForSlots(waiting, traceparents))
+  }
+
+  /**
+   * Claims whose rate-limit slot is near wait for it here, holding their claim but no
+   * delivery slot, and are admitted again when it comes (they go first: they hold it).
+   * A failure leaves them claimed: reclaimed once the lease is over, nothing lost.
+   */
+  async #waitForSlots(waiting: readonly Claimed[], traceparents: ReadonlyMap<string, string | undefined> | null): Promise<void> {
+    const bySlot = new Map<number, Claimed[]>()
+    for (const c of waiting) bySlot.set(c.claim.slotAt!, [...(bySlot.get(c.claim.slotAt!) ?? []), c])
+    await Promise.all(
+      [...bySlot].map(async ([at, claims]) => {
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())))
+        try {
+          await this.#admit(claims, traceparents)
+        } catch (err) {
+          this.#d.log.warn({ err: (err as Error).message, count: claims.length }, 'admitting deliveries at their rate-limit slot failed; they will be reclaimed')
+        }
+      }),
+    )
+  }
+
+  #track(work: Promise<void>): void {
+    const p = work.finally(() => {
+      this.#inFlight.delete(p)
+      this.onIdle()
+    })
+    this.#inFlight.add(p)
   }
 
   async #run(a: Admitted, event: EventRow | undefined, traceparent: string | undefined): Promise<void> {

@@ -43,6 +43,9 @@ export default defineAction({
   description: 'Posts each event to a Discord channel through a webhook, as content and embeds from templates; mentions off by default.',
   config: DiscordConfig,
   secrets: ['webhookUrl'],
+  // Discord's webhook bucket: 5 requests per 2 s (its X-RateLimit headers), and 30 messages
+  // a minute per channel. The steady rate keeps the second, the burst the first.
+  rateLimit: { perSecond: 0.5, burst: 5 },
 
   async deliver({ event, payload, config, delivery, signal }, ctx) {
     let message: DiscordMessage

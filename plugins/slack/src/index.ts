@@ -35,6 +35,9 @@ export default defineAction({
   description: 'Posts each event to a Slack channel through an incoming webhook, from a text or Block Kit template.',
   config: SlackConfig,
   secrets: ['webhookUrl'],
+  // Slack's incoming webhooks take one message a second (api.slack.com/apis/rate-limits);
+  // beyond it they answer 429. Paced here, a busy channel waits instead of retrying.
+  rateLimit: { perSecond: 1, burst: 1 },
 
   async deliver({ event, payload, config, delivery, signal }, ctx) {
     let message: SlackMessage

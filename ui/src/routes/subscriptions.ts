@@ -8,9 +8,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { TSchema } from 'typebox'
 import {
-  checkedFilter,
   createSubscription,
-  FilterError,
+  describeRateLimit,
+  effectiveRateLimit,
   getSource,
   getSubscription,
   getTransformVersion,
@@ -19,10 +19,10 @@ import {
   refusedDestinations,
   rotateSigningSecret,
   withDb,
-  type FilterRule,
   type SubscriptionRow,
 } from '@webhook-relay/core/admin'
-import { pausedDeliveries } from '../queries.ts'
+import { controlTexts, readControls } from '../delivery-controls.ts'
+import { pausedDeliveries, throttledDeliveries } from '../queries.ts'
 import { page, partial } from '../render.ts'
 import { describeFields, readForm, validate, type FieldErrors } from '../schema-form.ts'
 import { UI_PREFIX } from '../session.ts'
@@ -33,27 +33,15 @@ import { field, uuidParam, type RouteOptions } from './context.ts'
 
 const DESCRIPTION_MAX = 1000
 /** Old secrets keep signing this long after a rotation, so receivers can switch over. */
-/** The form's filter text: empty is none; otherwise JSON the filter language accepts, or the error to show with the text kept. */
-function readFilter(body: unknown): { rule: FilterRule | null; text: string } | { error: string; text: string } {
-  const text = field(body, 'filter')?.trim() ?? ''
-  if (text === '') return { rule: null, text }
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch (err) {
-    return { error: `Filter: not JSON (${(err as Error).message})`, text }
-  }
-  try {
-    return { rule: checkedFilter(value), text }
-  } catch (err) {
-    if (err instanceof FilterError) return { error: `Filter: ${err.message}`, text }
-    throw err
-  }
-}
-
 export const ROTATION_GRACE_SECONDS = 24 * 3600
 
 type Services = RouteOptions['services']
+
+/** The limit the subscription runs under, in words, and where it comes from ("" when none). */
+function rateLimitShown(s: Services, sub: SubscriptionRow): { text: string; from: string } | null {
+  const l = effectiveRateLimit(sub.rate_limit, s.plugins.defaultRateLimit(sub.action))
+  return l && { text: describeRateLimit(l), from: l.from === 'subscription' ? 'its own setting' : `the ${sub.action} action's default` }
+}
 
 function configFields(s: Services, action: string, values: Record<string, unknown>, errors: FieldErrors, hasStored: boolean) {
   const plugin = s.plugins.get(action)
@@ -127,12 +115,12 @@ export async function subscriptionRoutes(app: FastifyInstance, { services: s }: 
       return newForm(req, reply, source.id, { action, fields: [], formError: `Choose an installed action (got "${action}")`, description, enabled }, 422)
     }
     const { values, errors, config } = readConfig(s, action, req.body)
-    const filter = readFilter(req.body)
-    if (!config || 'error' in filter) {
-      const formError = config ? (filter as { error: string }).error : errors['']
-      return newForm(req, reply, source.id, { action, fields: configFields(s, action, values, errors, false), formError, description, enabled, transformVersionId, filter: filter.text }, 422)
+    const controls = readControls(req.body)
+    if (!config || controls.error !== undefined) {
+      const formError = config ? controls.error : errors['']
+      return newForm(req, reply, source.id, { action, fields: configFields(s, action, values, errors, false), formError, description, enabled, transformVersionId, controls: controls.texts }, 422)
     }
-    const { row, signingSecret } = await withDb(() => createSubscription(s.db, s.box, { sourceId: source.id, action, config, enabled, transformVersionId, description, filter: filter.rule }))
+    const { row, signingSecret } = await withDb(() => createSubscription(s.db, s.box, { sourceId: source.id, action, config, enabled, transformVersionId, description, filter: controls.filter, rateLimit: controls.rateLimit }))
     return showSecret(req, reply, row.id, { signingSecret, warnings: await refusedDestinations(values, s.config.egressAllow), created: true })
   })
 
@@ -158,7 +146,9 @@ export async function subscriptionRoutes(app: FastifyInstance, { services: s }: 
       transforms: await transforms(sub.transform_version_id),
       pausedCount: await withDb(() => pausedDeliveries(s.db, sub.id)),
       health: await withDb(() => subscriptionHealth(s, sub, source.name)),
-      filter: sub.filter ? JSON.stringify(sub.filter, null, 2) : '',
+      controls: controlTexts(sub),
+      rateLimit: rateLimitShown(s, sub),
+      throttledCount: await withDb(() => throttledDeliveries(s.db, sub.id)),
       ...ctx,
     }, status)
   }
@@ -174,18 +164,18 @@ export async function subscriptionRoutes(app: FastifyInstance, { services: s }: 
     const description = field(req.body, 'description')?.trim().slice(0, DESCRIPTION_MAX) || null
     const transformVersionId = uuidParam(field(req.body, 'transformVersionId')) ?? null
     const enabled = field(req.body, 'enabled') === 'on'
-    const filter = readFilter(req.body)
-    if (!config || 'error' in filter) {
-      const formError = config ? (filter as { error: string }).error : errors['']
-      return editPage(req, reply, { ...cur, description, transform_version_id: transformVersionId, enabled }, { fields: configFields(s, cur.action, values, errors, true), formError, filter: filter.text }, 422)
+    const controls = readControls(req.body)
+    if (!config || controls.error !== undefined) {
+      const formError = config ? controls.error : errors['']
+      return editPage(req, reply, { ...cur, description, transform_version_id: transformVersionId, enabled }, { fields: configFields(s, cur.action, values, errors, true), formError, controls: controls.texts }, 422)
     }
-    await s.deliveries.updateSubscription(cur.id, { config, enabled, transformVersionId, description, filter: filter.rule })
+    await s.deliveries.updateSubscription(cur.id, { config, enabled, transformVersionId, description, filter: controls.filter, rateLimit: controls.rateLimit })
     return reply.redirect(`${UI_PREFIX}/subscriptions/${cur.id}?saved=1`, 303)
   })
 
   app.post<{ Params: { id: string } }>('/subscriptions/:id/toggle', async (req, reply) => {
     const cur = await withDb(() => getSubscription(s.db, req.params.id))
-    await s.deliveries.updateSubscription(cur.id, { config: cur.config, enabled: !cur.enabled, transformVersionId: cur.transform_version_id, description: cur.description, filter: cur.filter })
+    await s.deliveries.updateSubscription(cur.id, { config: cur.config, enabled: !cur.enabled, transformVersionId: cur.transform_version_id, description: cur.description, filter: cur.filter, rateLimit: cur.rate_limit })
     return reply.redirect(`${UI_PREFIX}/subscriptions/${cur.id}`, 303)
   })
 

@@ -12,6 +12,7 @@ import {
 import { getSource } from '../../store/sources.ts'
 import { refusedDestinations } from '../../egress/destination-check.ts'
 import { checkedFilter } from '../../filter/event-filter.ts'
+import { checkedRateLimit } from '../../delivery/rate-limit.ts'
 import { IdParams, RotateBody, SubscriptionCreate, SubscriptionUpdate } from '../schemas.ts'
 import type { Services } from '../services.ts'
 import { subscriptionView } from '../views.ts'
@@ -39,6 +40,7 @@ export async function subscriptionRoutes(app: FastifyInstance, s: Services): Pro
           transformVersionId: b.transformVersionId ?? null,
           description: b.description ?? null,
           filter,
+          rateLimit: checkedRateLimit(b.rateLimit),
         }),
       )
       // Saved all the same: the guard's refusal may be what the operator wants until RELAY_EGRESS_ALLOW is set.
@@ -68,6 +70,7 @@ export async function subscriptionRoutes(app: FastifyInstance, s: Services): Pro
         transformVersionId: b.transformVersionId === undefined ? cur.transform_version_id : b.transformVersionId,
         description: b.description === undefined ? cur.description : b.description,
         filter: b.filter === undefined ? cur.filter : checkedFilter(b.filter),
+        rateLimit: b.rateLimit === undefined ? cur.rate_limit : checkedRateLimit(b.rateLimit),
       })
       const warnings = b.config === undefined ? [] : await refusedDestinations(b.config, s.config.egressAllow)
       return { ...view(r), warnings }

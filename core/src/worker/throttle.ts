@@ -1,0 +1,94 @@
+/**
+ * Rate limits at the claim (docs/delivery-control.md): each claim of a subscription
+ * with a limit (its own, or its action's default; delivery/rate-limit.ts) asks the
+ * subscription's token bucket, one Lua call per subscription and batch
+ * (redis/rate-take.lua), shared by every worker. A claim then
+ *   goes:   a token was there; on to the fairness gate and the attempt;
+ *   waits:  its slot is less than LOCAL_WAIT_MS away: it waits in this worker, holding its
+ *           claim but no delivery slot, and asks again as the slot's holder when it comes;
+ *   defers: its slot is further off: back to the retry set (no attempt counted) until
+ *           RETURN_LEAD_MS before the slot, the slot kept on the row (throttled_until),
+ *           so when it is claimed again it waits out the rest here and goes first.
+ * Slots are handed out in order, one interval apart, so a backlog comes back at the rate
+ * it may be sent: never failed, never spinning through the stream. A subscription
+ * without a limit costs nothing here: no Redis call.
+ */
+import type { Logger } from 'pino'
+import type { RateLimit } from '../delivery/rate-limit.ts'
+import type { ClaimWithEvent } from '../delivery/transitions.ts'
+import type { RelayRedis } from '../redis/client.ts'
+import type { Keys } from '../redis/keys.ts'
+
+/** Slots nearer than this are waited for in the worker; further ones in the retry set. */
+export const LOCAL_WAIT_MS = 2_000
+/** A deferred delivery comes back this long before its slot: the retry mover's tick and the stream read fit in it. */
+export const RETURN_LEAD_MS = 1_000
+/** Redis did not answer: the limited deliveries are handed back for this long, not sent unthrottled. */
+const UNAVAILABLE_RETRY_MS = 1_000
+
+export type Throttled =
+  | { readonly kind: 'go' }
+  | { readonly kind: 'wait'; readonly slotAtMs: number }
+  | { readonly kind: 'defer'; readonly atMs: number; readonly slotAtMs: number | null }
+
+/** The limit a subscription runs under now, and its action (for the metric's label); null: no limit. */
+export type LimitOf = (subscriptionId: string) => Promise<{ limit: RateLimit; action: string } | null>
+
+export interface ThrottleDeps {
+  readonly redis: RelayRedis
+  readonly keys: Keys
+  readonly limitOf: LimitOf
+  readonly log: Logger
+  /** Called with the deliveries that were given a later slot (counted once each, when first throttled). */
+  readonly onThrottled: (subscriptionId: string, action: string, n: number) => void
+}
+
+export class Throttle {
+  readonly #d: ThrottleDeps
+
+  constructor(d: ThrottleDeps) {
+    this.#d = d
+  }
+
+  /** One decision per claim, in order. */
+  async decide(claims: readonly ClaimWithEvent[], now = Date.now()): Promise<Throttled[]> {
+    const out: Throttled[] = claims.map(() => ({ kind: 'go' }))
+    const bySubscription = new Map<string, number[]>()
+    for (const [i, c] of claims.entries()) bySubscription.set(c.subscription_id, [...(bySubscription.get(c.subscription_id) ?? []), i])
+    await Promise.all(
+      [...bySubscription].map(async ([subscriptionId, indexes]) => {
+        const limited = await this.#d.limitOf(subscriptionId).catch(() => null)
+        // No limit, or the subscription is gone (the attempt says so): nothing to ask.
+        if (!limited) return
+        const holders: number[] = []
+        const fresh: number[] = []
+        for (const i of indexes) {
+          const slot = claims[i]!.slotAt
+          if (slot === null) fresh.push(i)
+          else if (slot - now > LOCAL_WAIT_MS) out[i] = { kind: 'defer', atMs: Math.max(now, slot - RETURN_LEAD_MS), slotAtMs: slot }
+          else if (slot > now) out[i] = { kind: 'wait', slotAtMs: slot }
+          else holders.push(i)
+        }
+        if (holders.length + fresh.length === 0) return
+        let delays: number[]
+        try {
+          delays = await this.#d.redis.rateTake(this.#d.keys.rateBucket + subscriptionId, limited.limit.perSecond, limited.limit.burst, holders.length, fresh.length)
+        } catch (err) {
+          this.#d.log.warn({ err: (err as Error).message, subscriptionId }, 'rate limit bucket unavailable; its deliveries wait and ask again')
+          for (const i of [...holders, ...fresh]) out[i] = { kind: 'defer', atMs: now + UNAVAILABLE_RETRY_MS, slotAtMs: claims[i]!.slotAt }
+          return
+        }
+        let throttled = 0
+        for (const [k, i] of [...holders, ...fresh].entries()) {
+          const delay = Number(delays[k] ?? 0)
+          if (delay <= 0) continue
+          if (k >= holders.length) throttled++
+          const slotAtMs = now + delay
+          out[i] = delay <= LOCAL_WAIT_MS ? { kind: 'wait', slotAtMs } : { kind: 'defer', atMs: slotAtMs - RETURN_LEAD_MS, slotAtMs }
+        }
+        if (throttled) this.#d.onThrottled(subscriptionId, limited.action, throttled)
+      }),
+    )
+    return out
+  }
+}
