@@ -10,6 +10,8 @@
  *   BENCH_CONNECTIONS=64  closed-loop connections in the max-throughput runs
  *   BENCH_ONLY=filters    only the event-filter comparison (delivered/s without and with
  *                         a filter that accepts every event: the cost of the filter stage)
+ *   BENCH_ONLY=ratelimit  only the rate-limit comparison (delivered/s without and with a
+ *                         limit that never binds, 10,000/s: the cost of asking the bucket)
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -20,7 +22,7 @@ import { migrate } from '../src/db/migrate.ts'
 import { adminApi, dropRelayState, firstLine, freePort, waitReady } from '../src/testing/relay-process.ts'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
-const FILTER_RUNS = 3
+const COMPARE_RUNS = 3
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64)
 const PG_HOST = process.env.BENCH_DATABASE_HOST ?? 'postgres://postgres@127.0.0.1:5432'
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -99,6 +101,10 @@ async function main() {
     filter: { all: [{ header: 'content-type', prefix: 'application/json' }, { path: '$.t', exists: true }, { not: { path: '$.bot', equals: true } }] },
   })
 
+  // The same, under a rate limit it never reaches: what asking the shared bucket costs.
+  const lim = await api('POST', '/sources', { name: 'bench limited', slug: 'lim', mode: 'active' })
+  await api('POST', '/subscriptions', { sourceId: lim.id, action: 'http-relay', config: { url: `${subUrl}/hook` }, rateLimit: { perSecond: 10_000, burst: 10_000 } })
+
   const naive = start(here('./naive-handler.ts'), [databaseUrl, REDIS_URL, prefix, rec.id, String(await freePort())])
   const naiveUrl = (JSON.parse(await firstLine(naive)) as { address: string }).address
 
@@ -115,21 +121,23 @@ async function main() {
     const s = await drained(subUrl, burst.ok)
     return { burst, s, deliveredPerSec: Math.round(s.distinct / ((s.last - s.first) / 1000)) }
   }
-  if (process.env.BENCH_ONLY === 'filters') {
-    console.log(`\n== event filter: delivered/s without and with (runs alternate; the better of ${FILTER_RUNS} each)`)
+  /** One feature off and on, alternating runs so machine noise hits both alike; the better of each. */
+  const compare = async (feature: string, onSlug: string) => {
+    console.log(`\n== ${feature}: delivered/s without and with (runs alternate; the better of ${COMPARE_RUNS} each)`)
     await load(`${base}/in/act`, 'max', 0, 3)
     const off: number[] = []
     const on: number[] = []
-    for (let i = 0; i < FILTER_RUNS; i++) {
+    for (let i = 0; i < COMPARE_RUNS; i++) {
       off.push((await e2eMax('act')).deliveredPerSec)
-      on.push((await e2eMax('flt')).deliveredPerSec)
+      on.push((await e2eMax(onSlug)).deliveredPerSec)
     }
     const [a, b] = [Math.max(...off), Math.max(...on)]
-    console.log(`no filter      ${String(a).padStart(7)} delivered/s   (runs ${off.join(', ')})`)
-    console.log(`with a filter  ${String(b).padStart(7)} delivered/s   (runs ${on.join(', ')})`)
+    console.log(`without        ${String(a).padStart(7)} delivered/s   (runs ${off.join(', ')})`)
+    console.log(`with           ${String(b).padStart(7)} delivered/s   (runs ${on.join(', ')})`)
     console.log(`with / without ${(b / a).toFixed(2)}x   load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
-    return
   }
+  if (process.env.BENCH_ONLY === 'filters') return compare('event filter', 'flt')
+  if (process.env.BENCH_ONLY === 'ratelimit') return compare('rate limit that never binds', 'lim')
 
   console.log('\nwarm-up (3 s each)…')
   await load(`${base}/in/rec`, 'max', 0, 3)

@@ -146,6 +146,34 @@ t.test('a subscription filter: refused with where the problem is, kept as typed;
   t.match(page.text, /<span class="badge filtered"[^>]*>filtered<\/span>/)
 })
 
+t.test('a rate limit on the form: refused with the reason, kept as typed; saved; shown with where it comes from and what it throttled', async (t) => {
+  const c = new UiClient(relay.url)
+  await c.signIn(TEST_ADMIN_TOKEN)
+  const src = (await relay.api('/api/v1/sources', { body: { name: 'Paced', slug: 'paced' } })).body
+  const form = (ratePerSecond: string, rateBurst = '') => ({ action: 'http-relay', 'config.url': 'http://127.0.0.1:9/hook', enabled: 'on', ratePerSecond, rateBurst })
+  const newPath = `/ui/sources/${src.id}/subscriptions/new`
+  const zero = await c.post(`/ui/sources/${src.id}/subscriptions`, form('0'), newPath)
+  t.equal(zero.status, 422)
+  t.match(zero.text, /Rate limit: perSecond: a number from 0\.001 to 10000/)
+  t.match(zero.text, /name="ratePerSecond"[^>]*value="0"/, 'the typed value is kept')
+  const burstOnly = await c.post(`/ui/sources/${src.id}/subscriptions`, form('', '3'), newPath)
+  t.equal(burstOnly.status, 422)
+  t.match(burstOnly.text, /Rate limit: give the rate per second with the burst/)
+  const ok = await c.post(`/ui/sources/${src.id}/subscriptions`, form('2.5', '4'), newPath)
+  t.equal(ok.status, 303)
+  const subId = /subscriptions\/([0-9a-f-]+)/.exec(ok.headers.get('location')!)![1]!
+  t.same((await relay.api(`/api/v1/subscriptions/${subId}`)).body.rateLimit, { perSecond: 2.5, burst: 4 })
+  await env.query(`INSERT INTO traffic_attempts (span, minute, subscription_id, succeeded, failed, dead, skipped, throttled, latency)
+    VALUES (1, date_trunc('minute', now()), $1, 0, 0, 0, 0, 17, '{}')`, [subId])
+  const page = await c.get(`/ui/subscriptions/${subId}`)
+  t.match(page.text, /id="rate-limit">2\.5\/s, burst 4 \(its own setting\) · 17 throttled in the last hour/)
+  t.match(page.text, /name="ratePerSecond"[^>]*value="2\.5"/, 'the edit form shows the saved limit')
+  const cleared = await c.post(`/ui/subscriptions/${subId}`, { 'config.url': 'http://127.0.0.1:9/hook', enabled: 'on', ratePerSecond: '', rateBurst: '' }, `/ui/subscriptions/${subId}`)
+  t.equal(cleared.status, 303)
+  t.equal((await relay.api(`/api/v1/subscriptions/${subId}`)).body.rateLimit, null, 'emptied: no limit of its own')
+  t.notMatch((await c.get(`/ui/subscriptions/${subId}`)).text, /id="rate-limit"/, 'and http-relay has no default: no limit shown')
+})
+
 t.test(`pages render in under ${PAGE_BUDGET_MS} ms with ${SEEDED_EVENTS} events`, async (t) => {
   const c = new UiClient(relay.url)
   await c.signIn(TEST_ADMIN_TOKEN)
