@@ -133,6 +133,8 @@ export async function startRelay(o: StartOptions): Promise<Relay> {
       livenessTtlMs: config.livenessTtlMs,
       reconcileIntervalMs: config.reconcileIntervalMs,
       reconcileGraceMs: config.reconcileGraceMs,
+      circuitDefaults: config.circuitDefaults,
+      circuitIntervalMs: config.circuitIntervalMs,
       moverIntervalMs: o.moverIntervalMs,
       storage: { retentionMs: config.retentionMs, partitionIntervalMs: config.partitionIntervalMs },
     })

@@ -1,10 +1,21 @@
 /**
- * The subscription form's delivery controls: the filter (JSON text) and the rate limit
- * (per second and burst). Each is read from the form and checked by the core's own
+ * The subscription form's delivery controls: the filter (JSON text), the rate limit
+ * (per second and burst) and the circuit breaker (thresholds, or off). Each is read from the form and checked by the core's own
  * check (the API's), so the form and the API accept the same values; a problem comes
  * back as the message to show, with the text as typed kept in the form.
  */
-import { checkedFilter, checkedRateLimit, FilterError, RateLimitError, type FilterRule, type RateLimit, type SubscriptionRow } from '@webhook-relay/core/admin'
+import {
+  checkedCircuitSettings,
+  checkedFilter,
+  checkedRateLimit,
+  CircuitSettingsError,
+  FilterError,
+  RateLimitError,
+  type CircuitSettingsInput,
+  type FilterRule,
+  type RateLimit,
+  type SubscriptionRow,
+} from '@webhook-relay/core/admin'
 import { field } from './routes/context.ts'
 
 /** What the form's fields hold, as typed. */
@@ -12,10 +23,21 @@ export interface ControlTexts {
   readonly filter: string
   readonly ratePerSecond: string
   readonly rateBurst: string
+  readonly circuitFailures: string
+  readonly circuitProbeSeconds: string
+  readonly circuitDisableHours: string
+  /** The breaker turned off for this subscription. */
+  readonly circuitOff: boolean
 }
 
+const CIRCUIT_FIELDS = [
+  ['circuitFailures', 'failures'],
+  ['circuitProbeSeconds', 'probeAfterSeconds'],
+  ['circuitDisableHours', 'disableAfterHours'],
+] as const
+
 export type ReadControls =
-  | { readonly filter: FilterRule | null; readonly rateLimit: RateLimit | null; readonly texts: ControlTexts; readonly error?: undefined }
+  | { readonly filter: FilterRule | null; readonly rateLimit: RateLimit | null; readonly circuitBreaker: CircuitSettingsInput | null; readonly texts: ControlTexts; readonly error?: undefined }
   | { readonly error: string; readonly texts: ControlTexts }
 
 export function readControls(body: unknown): ReadControls {
@@ -23,6 +45,10 @@ export function readControls(body: unknown): ReadControls {
     filter: field(body, 'filter')?.trim() ?? '',
     ratePerSecond: field(body, 'ratePerSecond')?.trim() ?? '',
     rateBurst: field(body, 'rateBurst')?.trim() ?? '',
+    circuitFailures: field(body, 'circuitFailures')?.trim() ?? '',
+    circuitProbeSeconds: field(body, 'circuitProbeSeconds')?.trim() ?? '',
+    circuitDisableHours: field(body, 'circuitDisableHours')?.trim() ?? '',
+    circuitOff: field(body, 'circuitOff') === 'on',
   }
   let value: unknown = null
   if (texts.filter !== '') {
@@ -36,10 +62,14 @@ export function readControls(body: unknown): ReadControls {
     const filter = checkedFilter(value)
     if (texts.ratePerSecond === '' && texts.rateBurst !== '') return { error: 'Rate limit: give the rate per second with the burst', texts }
     const rateLimit = texts.ratePerSecond === '' ? null : checkedRateLimit({ perSecond: Number(texts.ratePerSecond), ...(texts.rateBurst === '' ? {} : { burst: Number(texts.rateBurst) }) })
-    return { filter, rateLimit, texts }
+    const circuit: Record<string, unknown> = texts.circuitOff ? { enabled: false } : {}
+    for (const [form, setting] of CIRCUIT_FIELDS) if (texts[form] !== '') circuit[setting] = Number(texts[form])
+    const circuitBreaker = checkedCircuitSettings(circuit)
+    return { filter, rateLimit, circuitBreaker, texts }
   } catch (err) {
     if (err instanceof FilterError) return { error: `Filter: ${err.message}`, texts }
     if (err instanceof RateLimitError) return { error: `Rate limit: ${err.message.replace(/^rateLimit\./, '')}`, texts }
+    if (err instanceof CircuitSettingsError) return { error: `Circuit breaker: ${err.message.replace(/^circuitBreaker\./, '')}`, texts }
     throw err
   }
 }
@@ -50,5 +80,7 @@ export function controlTexts(sub: SubscriptionRow): ControlTexts {
     filter: sub.filter ? JSON.stringify(sub.filter, null, 2) : '',
     ratePerSecond: sub.rate_limit ? String(sub.rate_limit.perSecond) : '',
     rateBurst: sub.rate_limit ? String(sub.rate_limit.burst) : '',
-  }
+    ...Object.fromEntries(CIRCUIT_FIELDS.map(([form, setting]) => [form, sub.circuit_breaker?.[setting] === undefined ? '' : String(sub.circuit_breaker[setting])])),
+    circuitOff: sub.circuit_breaker?.enabled === false,
+  } as ControlTexts
 }

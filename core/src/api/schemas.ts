@@ -3,6 +3,7 @@ import Type from 'typebox'
 import { VerificationSchema } from '../ingest/verify/index.ts'
 import { DELIVERY_STATUSES } from '../delivery/status.ts'
 import { RateLimitSchema } from '../delivery/rate-limit.ts'
+import { CircuitBreakerSchema } from '../delivery/circuit-breaker.ts'
 
 export const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
 export const Paging = {
@@ -37,6 +38,10 @@ const RateLimitField = Type.Union([Type.Null(), RateLimitSchema], {
   description: "Rate limit across all workers (token bucket): at most burst + perSecond x W deliveries start in any W seconds; the rest wait for their turn, no attempt counted. null: the action's default (Slack 1/s, Discord 0.5/s burst 5), if any (docs/delivery-control.md).",
 })
 
+const CircuitBreakerField = Type.Union([Type.Null(), CircuitBreakerSchema], {
+  description: 'Circuit breaker: after `failures` failed attempts in a row the subscription is opened (deliveries wait, one probe at a growing interval); a success closes it; open longer than `disableAfterHours`, it is disabled. Only what is set here; the rest, and null, are the relay defaults (RELAY_CIRCUIT_*; docs/delivery-control.md).',
+})
+
 export const SubscriptionCreate = Type.Object(
   {
     sourceId: Type.String({ format: 'uuid' }),
@@ -47,6 +52,7 @@ export const SubscriptionCreate = Type.Object(
     description: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 1000 })])),
     filter: Type.Optional(FilterField),
     rateLimit: Type.Optional(RateLimitField),
+    circuitBreaker: Type.Optional(CircuitBreakerField),
   },
   { additionalProperties: false },
 )
@@ -58,6 +64,7 @@ export const SubscriptionUpdate = Type.Object(
     description: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 1000 })])),
     filter: Type.Optional(FilterField),
     rateLimit: Type.Optional(RateLimitField),
+    circuitBreaker: Type.Optional(CircuitBreakerField),
   },
   { additionalProperties: false },
 )

@@ -5,6 +5,8 @@
  */
 import { shownHeaders } from '../secrets/credential-headers.ts'
 import { effectiveRateLimit } from '../delivery/rate-limit.ts'
+import { effectiveCircuit, type CircuitSettings, type CircuitSettingsInput } from '../delivery/circuit-breaker.ts'
+import type { CircuitRow } from '../store/circuits.ts'
 import type { PluginHost } from '../plugin/host.ts'
 import { CLAIMABLE, type DeliveryStatus } from '../delivery/status.ts'
 import { MASK } from '../plugin/host.ts'
@@ -25,13 +27,29 @@ export function sourceView(r: SourceRow, publicUrl: string) {
     verification: r.verification ? { ...r.verification, secret: MASK } : null,
     idempotencyHeader: r.idempotency_header,
     maxBodyBytes: r.max_body_bytes,
-    ingestUrl: `${publicUrl}/in/${r.slug}`,
+    /** The relay's own events (circuit opened or closed, subscription disabled): it takes no webhooks. */
+    system: r.system,
+    ingestUrl: r.system ? null : `${publicUrl}/in/${r.slug}`,
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
   }
 }
 
-export function subscriptionView(r: SubscriptionRow, plugins: PluginHost) {
+/** A subscription's circuit as the API and UI show it. */
+export function circuitView(c: CircuitRow | null | undefined) {
+  if (!c) return { state: 'closed' as const }
+  return {
+    state: c.state,
+    failingSince: iso(c.failing_since),
+    /** open: when the next probe is sent; probing: until when the probe may take. */
+    until: iso(c.open_until),
+    opens: c.opens,
+    probeDeliveryId: c.probe_delivery_id,
+    lastError: c.last_error,
+  }
+}
+
+export function subscriptionView(r: SubscriptionRow, plugins: PluginHost, circuit: { defaults: CircuitSettings; row: CircuitRow | null | undefined }) {
   return {
     id: r.id,
     sourceId: r.source_id,
@@ -46,6 +64,10 @@ export function subscriptionView(r: SubscriptionRow, plugins: PluginHost) {
     rateLimit: r.rate_limit,
     /** The limit enforced, and where it comes from; null: none. */
     effectiveRateLimit: effectiveRateLimit(r.rate_limit, plugins.defaultRateLimit(r.action)),
+    /** Its own circuit breaker settings; null: the relay's defaults. */
+    circuitBreaker: r.circuit_breaker,
+    effectiveCircuitBreaker: effectiveCircuit(r.circuit_breaker as CircuitSettingsInput | null, circuit.defaults),
+    circuit: circuitView(circuit.row),
     signingSecrets: r.signing_secrets.map((s) => ({ createdAt: s.createdAt, expiresAt: s.expiresAt })),
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),

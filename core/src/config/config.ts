@@ -9,6 +9,7 @@ import { createHmac, randomBytes } from 'node:crypto'
 import Type, { type Static } from 'typebox'
 import Value from 'typebox/value'
 import { parseDuration, parseDurationList } from './duration.ts'
+import type { CircuitSettings } from '../delivery/circuit-breaker.ts'
 
 export const DEFAULT_PORT = 8080
 /** The port OpenTelemetry's Prometheus exporter uses by default: scrape configs expect it. */
@@ -60,6 +61,10 @@ export const EnvSchema = Type.Object({
   RELAY_WORKER_LIVENESS_TTL_MS: Int(2000, 600000, 5000, 'a worker whose liveness key is this old is taken for dead and its work taken over'),
   RELAY_RECONCILE_INTERVAL_MS: Int(100, 3600000, 15000, 'how often the reconciler runs'),
   RELAY_RECONCILE_GRACE_MS: Int(0, 86400000, 120000, 'how overdue work must be before the reconciler re-enqueues it'),
+  RELAY_CIRCUIT_FAILURES: Int(0, 100000, 10, "failed attempts in a row that open a subscription's circuit breaker, for subscriptions that set none of their own; 0 turns the breaker off for them"),
+  RELAY_CIRCUIT_PROBE_SECONDS: Type.Number({ minimum: 1, maximum: 3600, default: 60, description: 'an open circuit sends one probe after this long; the interval doubles after each failed probe, up to an hour' }),
+  RELAY_CIRCUIT_DISABLE_AFTER_HOURS: Type.Number({ minimum: 0, maximum: 8760, default: 120, description: 'a circuit open this long disables its subscription (5 days, as Svix); 0: never' }),
+  RELAY_CIRCUIT_INTERVAL_MS: Int(100, 600000, 2000, 'how often the circuit task opens, probes, closes and disables circuits'),
   RELAY_STREAM_READ_COUNT: Int(1, 10000, 256, 'entries per XREADGROUP'),
   RELAY_INGEST_BATCH_MAX: Int(1, 1000, 256, 'rows per group commit'),
   RELAY_INGEST_BATCH_WAIT_MS: Type.Number({ minimum: 0, maximum: 100, default: 1 }),
@@ -118,6 +123,9 @@ export interface Config {
   readonly livenessTtlMs: number
   readonly reconcileIntervalMs: number
   readonly reconcileGraceMs: number
+  /** The circuit breaker settings of subscriptions that set none of their own. */
+  readonly circuitDefaults: CircuitSettings
+  readonly circuitIntervalMs: number
   readonly streamReadCount: number
   readonly ingestBatchMax: number
   readonly ingestBatchWaitMs: number
@@ -235,6 +243,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     livenessTtlMs: env.RELAY_WORKER_LIVENESS_TTL_MS,
     reconcileIntervalMs: env.RELAY_RECONCILE_INTERVAL_MS,
     reconcileGraceMs: env.RELAY_RECONCILE_GRACE_MS,
+    circuitDefaults: {
+      enabled: env.RELAY_CIRCUIT_FAILURES > 0,
+      failures: Math.max(1, env.RELAY_CIRCUIT_FAILURES),
+      probeAfterSeconds: env.RELAY_CIRCUIT_PROBE_SECONDS,
+      disableAfterHours: env.RELAY_CIRCUIT_DISABLE_AFTER_HOURS,
+    },
+    circuitIntervalMs: env.RELAY_CIRCUIT_INTERVAL_MS,
     streamReadCount: env.RELAY_STREAM_READ_COUNT,
     ingestBatchMax: env.RELAY_INGEST_BATCH_MAX,
     ingestBatchWaitMs: env.RELAY_INGEST_BATCH_WAIT_MS,

@@ -11,6 +11,7 @@
  *          │                                 └────────────record fail───────► dead (permanent)
  *          └─ retry now (pending, retrying, dead, skipped) · replay dead ─ dead
  *   pending, retrying, delivering ─(subscription disabled)─► paused ─(enabled)─► pending / retrying
+ *   pending, retrying ─claim while its circuit is open─► held (next_attempt_at later) ─circuit closed─► due now
  *
  * Fencing: a claim increments claim_token and hands it to the claimer; defer and record
  * change a row only while it is still `delivering` with that token. A worker whose
@@ -162,6 +163,13 @@ export async function createReplay(db: Queryable, eventId: string, subscriptionI
 
 /* ─── claim and defer (the worker) ───────────────────────────────────────────────── */
 
+/**
+ * How far a claim of an open circuit's delivery moves it on. Closing the circuit brings
+ * held work back at once (releaseHeld); this only bounds how long a delivery waits if
+ * that never happens, and how often a long-open circuit's backlog is looked at.
+ */
+export const CIRCUIT_HOLD_MS = 60 * 60_000
+
 export const Claim = Type.Object({
   id: Type.String(),
   event_id: Type.String(),
@@ -256,7 +264,10 @@ export interface ClaimResult {
  * Claims deliveries for one attempt each: pending or retrying ones that are due, and
  * delivering ones whose lease ran out or whose worker is known dead. Anything else (a
  * duplicate entry of finished work, or work a live worker holds) claims nothing. A
- * delivery of a disabled subscription is paused, not claimed.
+ * delivery of a disabled subscription is paused, not claimed. A delivery of a
+ * subscription whose circuit is open (circuits row; worker/circuit-task.ts) is held: its
+ * next attempt moved CIRCUIT_HOLD_MS on (the circuit's close brings it back sooner), no
+ * attempt counted; only the circuit's probe is claimed.
  *
  * The lease is twice the subscription's timeout plus a margin: a claimed delivery may
  * wait up to one timeout for a slot in the fairness gate, then run for one. Each claim
@@ -271,9 +282,10 @@ export async function claim(db: Queryable, ids: readonly string[], o: ClaimOptio
     WITH c AS (
       SELECT d.id, s.enabled, d.next_attempt_at, d.throttled_until,
         (${statusIn(D_STATUS, CLAIMABLE)} AND d.next_attempt_at > now()) AS early,
+        (${statusIn(D_STATUS, CLAIMABLE)} AND ci.subscription_id IS NOT NULL AND d.id IS DISTINCT FROM ci.probe_delivery_id) AS held,
         LEAST(COALESCE(CASE WHEN jsonb_typeof(s.config -> 'timeoutMs') = 'number' THEN (s.config ->> 'timeoutMs')::numeric END,
           ${o.defaultTimeoutMs}), ${o.maxTimeoutMs})::int AS timeout_ms
-      FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
+      FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id LEFT JOIN circuits ci ON ci.subscription_id = d.subscription_id
       WHERE d.id = ANY(${sql.array(ids, 'uuid')})
         AND (${statusIn(D_STATUS, CLAIMABLE)} OR (${statusIs(D_STATUS, Status.delivering)}
           AND (d.lease_until < now() OR d.claimed_by = ANY(${sql.array(o.takeOverFrom ?? [], 'text')}))))
@@ -283,11 +295,15 @@ export async function claim(db: Queryable, ids: readonly string[], o: ClaimOptio
       UPDATE deliveries d SET status = ${lit(Status.paused)}, lease_until = NULL, claimed_by = NULL, updated_at = now()
       FROM c WHERE d.id = c.id AND NOT c.enabled
       RETURNING d.id
+    ), held AS (
+      UPDATE deliveries d SET next_attempt_at = now() + make_interval(secs => ${CIRCUIT_HOLD_MS / 1000}), updated_at = now()
+      FROM c WHERE d.id = c.id AND c.enabled AND NOT c.early AND c.held
+      RETURNING d.id, d.next_attempt_at
     ), claimed AS (
       UPDATE deliveries d SET status = ${lit(Status.delivering)}, attempt_count = d.attempt_count + 1, attempt_seq = d.attempt_seq + 1,
         claim_token = d.claim_token + 1, claimed_by = ${o.worker}, throttled_until = NULL,
         lease_until = now() + make_interval(secs => (2 * c.timeout_ms + ${o.leaseMarginMs}) / 1000.0), updated_at = now()
-      FROM c WHERE d.id = c.id AND c.enabled AND NOT c.early
+      FROM c WHERE d.id = c.id AND c.enabled AND NOT c.early AND NOT c.held
       RETURNING d.id, d.event_id, d.subscription_id, d.webhook_id, d.attempt_count, d.attempt_seq, d.claim_token, c.timeout_ms, c.throttled_until
     )
     SELECT 'claimed' AS kind, cl.id, cl.event_id, cl.subscription_id, cl.webhook_id, cl.attempt_count, cl.attempt_seq, cl.claim_token, cl.timeout_ms,
@@ -296,7 +312,8 @@ export async function claim(db: Queryable, ids: readonly string[], o: ClaimOptio
       e.fanout_status AS ev_fanout_status, e.traceparent AS ev_traceparent
     FROM claimed cl LEFT JOIN events e ON e.id = cl.event_id LEFT JOIN sources src ON src.id = e.source_id
     UNION ALL SELECT 'paused', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, ${NO_EVENT} FROM paused
-    UNION ALL SELECT 'not_due', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, next_attempt_at, NULL, ${NO_EVENT} FROM c WHERE c.enabled AND c.early`)
+    UNION ALL SELECT 'not_due', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, next_attempt_at, NULL, ${NO_EVENT} FROM c WHERE c.enabled AND c.early
+    UNION ALL SELECT 'not_due', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, next_attempt_at, NULL, ${NO_EVENT} FROM held`)
   const claimed: ClaimWithEvent[] = []
   const notDue: { id: string; atMs: number }[] = []
   const paused: string[] = []
@@ -549,6 +566,31 @@ export async function resumeSubscription(db: Queryable, subscriptionId: string):
     UPDATE deliveries d SET status = CASE WHEN d.attempt_seq = 0 THEN ${lit(Status.pending)} ELSE ${lit(Status.retrying)} END,
       next_attempt_at = now(), updated_at = now()
     WHERE d.subscription_id = ${subscriptionId} AND ${statusIs(D_STATUS, Status.paused)}
+    RETURNING d.id`)
+}
+
+/* ─── the circuit breaker (worker/circuit-task.ts) ──────────────────────────────── */
+
+/**
+ * An open circuit's probe: its subscription's oldest waiting delivery, made due now.
+ * Returns its id (the caller marks the circuit probing and enqueues it), or null when
+ * nothing waits.
+ */
+export async function pickProbe(db: Queryable, subscriptionId: string): Promise<string | null> {
+  return db.maybeOneFirst(sql.type(IdRow)`
+    WITH picked AS (
+      SELECT d.id FROM deliveries d WHERE d.subscription_id = ${subscriptionId} AND ${statusIn(D_STATUS, CLAIMABLE)}
+      ORDER BY d.created_at LIMIT 1 FOR UPDATE SKIP LOCKED
+    )
+    UPDATE deliveries d SET next_attempt_at = now(), updated_at = now() FROM picked WHERE d.id = picked.id
+    RETURNING d.id`)
+}
+
+/** A circuit closed: every delivery its subscription held or scheduled is due now. Returns the ids to enqueue. */
+export async function releaseHeld(db: Queryable, subscriptionId: string): Promise<readonly string[]> {
+  return db.anyFirst(sql.type(IdRow)`
+    UPDATE deliveries d SET next_attempt_at = now(), updated_at = now()
+    WHERE d.subscription_id = ${subscriptionId} AND ${statusIn(D_STATUS, CLAIMABLE)} AND d.next_attempt_at > now()
     RETURNING d.id`)
 }
 

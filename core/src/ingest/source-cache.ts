@@ -77,7 +77,8 @@ export class SourceCache {
     const generation = `${g.n}:${g.latest}`
     if (generation !== this.#generation || !this.#bySlug) {
       const rows = await listSources(this.#db)
-      this.#bySlug = new Map(rows.map((r) => [r.slug, this.#open(r)]))
+      // The system source's events are the relay's own: nobody may post one.
+      this.#bySlug = new Map(rows.filter((r) => !r.system).map((r) => [r.slug, this.#open(r)]))
       this.#generation = generation
     }
     this.#checkedAt = Date.now()

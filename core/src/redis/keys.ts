@@ -19,8 +19,8 @@
  *                                Redis lost its data (restart without persistence, FLUSHALL)
  *                                and the reconciler re-enqueues everything unfinished.
  *   <prefix>relay:v1:lock:*      Short leases (SET NX PX) so one worker at a time runs the
- *                                reconciler, the retention pruning, and the takeover of
- *                                one dead worker (lock:takeover:<c>).
+ *                                reconciler, the retention pruning, the circuit task, and the
+ *                                takeover of one dead worker (lock:takeover:<c>).
  *   <prefix>relay:v1:rate:<s>    Hash with PX. Subscription s's rate-limit bucket (tokens, when
  *                                they were counted, the next free slot; rate-take.lua), shared
  *                                by every worker. Gone once idle: a missing bucket is full.
@@ -58,6 +58,7 @@ export interface Keys {
   readonly moverLock: string
   readonly reconcilerLock: string
   readonly retentionLock: string
+  readonly circuitLock: string
   /** Prefix of the rate-limit buckets (the subscription id is appended). */
   readonly rateBucket: string
   /** Namespace of the failed sign-in counters (the limiter appends the client address). */
@@ -84,6 +85,7 @@ export function keys(prefix = ''): Keys {
     moverLock: `${p}lock:mover`,
     reconcilerLock: `${p}lock:reconciler`,
     retentionLock: `${p}lock:retention`,
+    circuitLock: `${p}lock:circuits`,
     rateBucket: `${p}rate:`,
     signInLimit: `${p}signin:`,
     uiSession: `${p}ui:session:`,

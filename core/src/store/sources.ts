@@ -18,12 +18,14 @@ export const SourceRow = Type.Object({
   verification: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Unknown())]),
   idempotency_header: Type.Union([Type.Null(), Type.String()]),
   max_body_bytes: Type.Union([Type.Null(), Type.Integer()]),
+  /** The relay's own events (system-events.ts): subscriptions may use it, ingest refuses it. */
+  system: Type.Boolean(),
   created_at: Type.Number(),
   updated_at: Type.Number(),
 })
 export type SourceRow = Static<typeof SourceRow>
 const SOURCE = row(SourceRow)
-const COLUMNS = sql.fragment`id, name, slug, mode, enabled, verification, idempotency_header, max_body_bytes, created_at, updated_at`
+const COLUMNS = sql.fragment`id, name, slug, mode, enabled, verification, idempotency_header, max_body_bytes, system, created_at, updated_at`
 
 export interface SourceInput {
   name: string

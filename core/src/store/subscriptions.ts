@@ -5,6 +5,7 @@
  */
 import type { FilterRule } from '../filter/event-filter.ts'
 import type { RateLimit } from '../delivery/rate-limit.ts'
+import type { CircuitSettingsInput } from '../delivery/circuit-breaker.ts'
 import { deleteDeliveriesWhere, lockDeliveriesWhere } from './delivery-rows.ts'
 import { sql } from 'slonik'
 import Type, { type Static } from 'typebox'
@@ -34,12 +35,14 @@ export const SubscriptionRow = Type.Object({
   filter: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Unknown())]),
   /** Its own rate limit (delivery/rate-limit.ts), checked when saved; null: the action's default, if any. */
   rate_limit: Type.Union([Type.Null(), Type.Object({ perSecond: Type.Number(), burst: Type.Integer() })]),
+  /** Its own circuit breaker settings (delivery/circuit-breaker.ts), checked when saved; null: the relay's defaults. */
+  circuit_breaker: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Union([Type.Number(), Type.Boolean()]))]),
   created_at: Type.Number(),
   updated_at: Type.Number(),
 })
 export type SubscriptionRow = Static<typeof SubscriptionRow>
 const SUBSCRIPTION = row(SubscriptionRow)
-const COLUMNS = sql.fragment`id, source_id, action, config, enabled, disabled_reason, signing_secrets, transform_version_id, description, filter, rate_limit, created_at, updated_at`
+const COLUMNS = sql.fragment`id, source_id, action, config, enabled, disabled_reason, signing_secrets, transform_version_id, description, filter, rate_limit, circuit_breaker, created_at, updated_at`
 
 export interface SubscriptionInput {
   sourceId: string
@@ -52,6 +55,21 @@ export interface SubscriptionInput {
   filter: FilterRule | null
   /** Checked by checkedRateLimit before it gets here. */
   rateLimit: RateLimit | null
+  /** Checked by checkedCircuitSettings before it gets here. */
+  circuitBreaker: CircuitSettingsInput | null
+}
+
+/** A stored subscription's settings as an input: what a change of one setting keeps of the others. */
+export function subscriptionInput(r: SubscriptionRow): Omit<SubscriptionInput, 'sourceId' | 'action'> {
+  return {
+    config: r.config,
+    enabled: r.enabled,
+    transformVersionId: r.transform_version_id,
+    description: r.description,
+    filter: r.filter,
+    rateLimit: r.rate_limit,
+    circuitBreaker: r.circuit_breaker as CircuitSettingsInput | null,
+  }
 }
 
 const jsonbOrNull = (v: object | null) => (v === null ? null : sql.jsonb(v as never))
@@ -62,9 +80,9 @@ export async function createSubscription(db: Queryable, box: SecretBox, input: S
   const secrets: StoredSigningSecret[] = [{ secret: box.seal(signingSecret), createdAt: new Date().toISOString(), expiresAt: null }]
   try {
     const r = await db.one(sql.type(SUBSCRIPTION)`
-      INSERT INTO subscriptions (id, source_id, action, config, enabled, signing_secrets, transform_version_id, description, filter, rate_limit)
+      INSERT INTO subscriptions (id, source_id, action, config, enabled, signing_secrets, transform_version_id, description, filter, rate_limit, circuit_breaker)
       VALUES (${newId()}, ${input.sourceId}, ${input.action}, ${sql.jsonb(input.config as never)}, ${input.enabled},
-              ${sql.jsonb(secrets as never)}, ${input.transformVersionId}, ${input.description}, ${jsonbOrNull(input.filter)}, ${jsonbOrNull(input.rateLimit)})
+              ${sql.jsonb(secrets as never)}, ${input.transformVersionId}, ${input.description}, ${jsonbOrNull(input.filter)}, ${jsonbOrNull(input.rateLimit)}, ${jsonbOrNull(input.circuitBreaker)})
       RETURNING ${COLUMNS}`)
     return { row: r, signingSecret }
   } catch (err) {
@@ -84,7 +102,7 @@ export async function updateSubscription(
   const r = await db.maybeOne(sql.type(SUBSCRIPTION)`
     UPDATE subscriptions SET config = ${sql.jsonb(input.config as never)}, enabled = ${input.enabled},
       disabled_reason = CASE WHEN ${input.enabled} THEN NULL ELSE disabled_reason END,
-      transform_version_id = ${input.transformVersionId}, description = ${input.description}, filter = ${jsonbOrNull(input.filter)}, rate_limit = ${jsonbOrNull(input.rateLimit)}, updated_at = now()
+      transform_version_id = ${input.transformVersionId}, description = ${input.description}, filter = ${jsonbOrNull(input.filter)}, rate_limit = ${jsonbOrNull(input.rateLimit)}, circuit_breaker = ${jsonbOrNull(input.circuitBreaker)}, updated_at = now()
     WHERE id = ${id} RETURNING ${COLUMNS}`)
   if (!r) throw new Errors.SUBSCRIPTION_NOT_FOUND(id)
   return r

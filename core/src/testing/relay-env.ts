@@ -72,6 +72,10 @@ export async function createTestEnv(name = 'test', baseEnv: Record<string, strin
     RELAY_PG_POOL_SIZE: '4',
     // Tests sign in far more often than a person; the limit has its own test.
     RELAY_UI_SIGN_IN_LIMIT: '10000',
+    // Tests of retries and dead letters fail a receiver on purpose, many times in a row;
+    // the circuit breaker would hold their deliveries (its default waits a minute to
+    // probe). Its own tests turn it on (core/test/integration/circuit-breaker.test.ts).
+    RELAY_CIRCUIT_FAILURES: '0',
     ...baseEnv,
   }
   const relays: TestRelay[] = []

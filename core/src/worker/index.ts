@@ -1,7 +1,7 @@
 /**
  * The worker: fan-out and delivery consumers, its liveness key and the failover that
- * takes over dead workers' entries, the retry mover, the reconciler and stream
- * trimming. startWorker returns a handle whose stop() is the graceful shutdown: stop
+ * takes over dead workers' entries, the retry mover, the reconciler, the circuit
+ * breaker's task and stream trimming. startWorker returns a handle whose stop() is the graceful shutdown: stop
  * reading, finish in-flight deliveries (bounded), record them, stop the timers, and
  * delete the liveness key last.
  */
@@ -23,6 +23,9 @@ import { DeliverStage } from './deliver.ts'
 import { startFailover } from './failover.ts'
 import { headroom } from './subscription-gate.ts'
 import { fanoutHandler } from './fanout.ts'
+import type { CircuitSettings } from '../delivery/circuit-breaker.ts'
+import { systemEvents } from '../system-events.ts'
+import { startCircuitTask } from './circuit-task.ts'
 import { startReconciler } from './reconciler.ts'
 import { startRetention, type StoragePolicy } from './retention.ts'
 import { startRetryMover } from './retry-mover.ts'
@@ -58,6 +61,9 @@ export interface WorkerDeps {
   reconcileIntervalMs: number
   reconcileGraceMs: number
   moverIntervalMs?: number
+  /** Circuit breaker settings of subscriptions that set none, and how often its task runs. */
+  circuitDefaults: CircuitSettings
+  circuitIntervalMs: number
   /** Retention and partition interval (RELAY_RETENTION, RELAY_PARTITION_INTERVAL). */
   storage: StoragePolicy
 }
@@ -67,6 +73,8 @@ export interface WorkerHandle {
   stop(graceMs: number): Promise<void>
   /** Runs the reconciler once now (tests, and the first run at boot). */
   reconcile(): Promise<unknown>
+  /** Runs the circuit task once now (tests). */
+  circuits(): Promise<void>
 }
 
 export async function startWorker(d: WorkerDeps): Promise<WorkerHandle> {
@@ -142,6 +150,7 @@ export async function startWorker(d: WorkerDeps): Promise<WorkerHandle> {
     ],
   })
   const mover = startRetryMover({ redis: d.redis, keys: d.keys, log, intervalMs: d.moverIntervalMs })
+  const circuits = startCircuitTask({ db: d.db, redis: d.redis, keys: d.keys, log, metrics: d.metrics, events: systemEvents({ db: d.db, redis: d.redis, keys: d.keys, log }), defaults: d.circuitDefaults, intervalMs: d.circuitIntervalMs })
   const retention = startRetention({ db: d.db, redis: d.redis, lockKey: d.keys.retentionLock, policy: d.storage, log })
   const trimmer = setInterval(() => {
     void trimAcked(d.redis, d.keys.events, FANOUT_GROUP).catch(() => {})
@@ -153,10 +162,12 @@ export async function startWorker(d: WorkerDeps): Promise<WorkerHandle> {
   return {
     consumer,
     reconcile: () => reconciler.run(),
+    circuits: () => circuits.run(),
     async stop(graceMs) {
       log.info({ inFlight: deliver.inFlight }, 'worker stopping: no new reads, finishing in-flight deliveries')
       mover.stop()
       reconciler.stop()
+      circuits.stop()
       retention.stop()
       clearInterval(trimmer)
       await Promise.all([fanout.stop(), deliveries.stop(), failover.stop()])

@@ -8,8 +8,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { TSchema } from 'typebox'
 import {
+  circuitsOf,
+  circuitView,
   createSubscription,
   describeRateLimit,
+  effectiveCircuit,
   effectiveRateLimit,
   getSource,
   getSubscription,
@@ -18,6 +21,7 @@ import {
   MASK,
   refusedDestinations,
   rotateSigningSecret,
+  subscriptionInput,
   withDb,
   type SubscriptionRow,
 } from '@webhook-relay/core/admin'
@@ -93,7 +97,7 @@ export async function subscriptionRoutes(app: FastifyInstance, { services: s }: 
 
   const newForm = async (req: FastifyRequest, reply: FastifyReply, sourceId: string, ctx: Record<string, unknown>, status = 200) => {
     const source = await withDb(() => getSource(s.db, sourceId))
-    return page(req, reply, 'subscription-new.njk', { nav: 'sources', source, actions: actions(), transforms: await transforms(), ...ctx }, status)
+    return page(req, reply, 'subscription-new.njk', { nav: 'sources', source, actions: actions(), transforms: await transforms(), circuitDefaults: s.config.circuitDefaults, ...ctx }, status)
   }
 
   app.get<{ Params: { id: string }; Querystring: { action?: string } }>('/sources/:id/subscriptions/new', async (req, reply) => {
@@ -120,7 +124,7 @@ export async function subscriptionRoutes(app: FastifyInstance, { services: s }: 
       const formError = config ? controls.error : errors['']
       return newForm(req, reply, source.id, { action, fields: configFields(s, action, values, errors, false), formError, description, enabled, transformVersionId, controls: controls.texts }, 422)
     }
-    const { row, signingSecret } = await withDb(() => createSubscription(s.db, s.box, { sourceId: source.id, action, config, enabled, transformVersionId, description, filter: controls.filter, rateLimit: controls.rateLimit }))
+    const { row, signingSecret } = await withDb(() => createSubscription(s.db, s.box, { sourceId: source.id, action, config, enabled, transformVersionId, description, filter: controls.filter, rateLimit: controls.rateLimit, circuitBreaker: controls.circuitBreaker }))
     return showSecret(req, reply, row.id, { signingSecret, warnings: await refusedDestinations(values, s.config.egressAllow), created: true })
   })
 
@@ -149,6 +153,9 @@ export async function subscriptionRoutes(app: FastifyInstance, { services: s }: 
       controls: controlTexts(sub),
       rateLimit: rateLimitShown(s, sub),
       throttledCount: await withDb(() => throttledDeliveries(s.db, sub.id)),
+      circuit: circuitView((await withDb(() => circuitsOf(s.db, [sub.id]))).get(sub.id)),
+      circuitDefaults: s.config.circuitDefaults,
+      circuitSettings: effectiveCircuit(subscriptionInput(sub).circuitBreaker, s.config.circuitDefaults),
       ...ctx,
     }, status)
   }
@@ -169,13 +176,13 @@ export async function subscriptionRoutes(app: FastifyInstance, { services: s }: 
       const formError = config ? controls.error : errors['']
       return editPage(req, reply, { ...cur, description, transform_version_id: transformVersionId, enabled }, { fields: configFields(s, cur.action, values, errors, true), formError, controls: controls.texts }, 422)
     }
-    await s.deliveries.updateSubscription(cur.id, { config, enabled, transformVersionId, description, filter: controls.filter, rateLimit: controls.rateLimit })
+    await s.deliveries.updateSubscription(cur.id, { config, enabled, transformVersionId, description, filter: controls.filter, rateLimit: controls.rateLimit, circuitBreaker: controls.circuitBreaker })
     return reply.redirect(`${UI_PREFIX}/subscriptions/${cur.id}?saved=1`, 303)
   })
 
   app.post<{ Params: { id: string } }>('/subscriptions/:id/toggle', async (req, reply) => {
     const cur = await withDb(() => getSubscription(s.db, req.params.id))
-    await s.deliveries.updateSubscription(cur.id, { config: cur.config, enabled: !cur.enabled, transformVersionId: cur.transform_version_id, description: cur.description, filter: cur.filter, rateLimit: cur.rate_limit })
+    await s.deliveries.updateSubscription(cur.id, { ...subscriptionInput(cur), enabled: !cur.enabled })
     return reply.redirect(`${UI_PREFIX}/subscriptions/${cur.id}`, 303)
   })
 

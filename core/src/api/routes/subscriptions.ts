@@ -8,11 +8,15 @@ import {
   getSubscription,
   listSubscriptions,
   rotateSigningSecret,
+  subscriptionInput,
+  type SubscriptionRow,
 } from '../../store/subscriptions.ts'
 import { getSource } from '../../store/sources.ts'
 import { refusedDestinations } from '../../egress/destination-check.ts'
 import { checkedFilter } from '../../filter/event-filter.ts'
 import { checkedRateLimit } from '../../delivery/rate-limit.ts'
+import { checkedCircuitSettings } from '../../delivery/circuit-breaker.ts'
+import { circuitsOf } from '../../store/circuits.ts'
 import { IdParams, RotateBody, SubscriptionCreate, SubscriptionUpdate } from '../schemas.ts'
 import type { Services } from '../services.ts'
 import { subscriptionView } from '../views.ts'
@@ -21,7 +25,12 @@ const tags = ['subscriptions']
 const ListQuery = Type.Object({ sourceId: Type.Optional(Type.String({ format: 'uuid' })) })
 
 export async function subscriptionRoutes(app: FastifyInstance, s: Services): Promise<void> {
-  const view = (r: Parameters<typeof subscriptionView>[0]) => subscriptionView(r, s.plugins)
+  /** The rows as the API shows them, each with its circuit (one query for all). */
+  const views = async (rows: readonly SubscriptionRow[]) => {
+    const circuits = await withDb(() => circuitsOf(s.db, rows.map((r) => r.id)))
+    return rows.map((r) => subscriptionView(r, s.plugins, { defaults: s.config.circuitDefaults, row: circuits.get(r.id) }))
+  }
+  const view = async (r: SubscriptionRow) => (await views([r]))[0]!
 
   app.post<{ Body: Static<typeof SubscriptionCreate> }>(
     '/subscriptions',
@@ -41,16 +50,17 @@ export async function subscriptionRoutes(app: FastifyInstance, s: Services): Pro
           description: b.description ?? null,
           filter,
           rateLimit: checkedRateLimit(b.rateLimit),
+          circuitBreaker: checkedCircuitSettings(b.circuitBreaker),
         }),
       )
       // Saved all the same: the guard's refusal may be what the operator wants until RELAY_EGRESS_ALLOW is set.
       const warnings = await refusedDestinations(b.config, s.config.egressAllow)
-      return reply.code(201).send({ ...view(row), signingSecret, warnings })
+      return reply.code(201).send({ ...(await view(row)), signingSecret, warnings })
     },
   )
 
   app.get<{ Querystring: Static<typeof ListQuery> }>('/subscriptions', { schema: { tags, querystring: ListQuery, summary: 'List subscriptions, optionally of one source' } }, async (req) => {
-    return { items: (await withDb(() => listSubscriptions(s.db, req.query.sourceId))).map(view) }
+    return { items: await views(await withDb(() => listSubscriptions(s.db, req.query.sourceId))) }
   })
 
   app.get<{ Params: Static<typeof IdParams> }>('/subscriptions/:id', { schema: { tags, params: IdParams, summary: 'Get a subscription' } }, async (req) => {
@@ -71,9 +81,10 @@ export async function subscriptionRoutes(app: FastifyInstance, s: Services): Pro
         description: b.description === undefined ? cur.description : b.description,
         filter: b.filter === undefined ? cur.filter : checkedFilter(b.filter),
         rateLimit: b.rateLimit === undefined ? cur.rate_limit : checkedRateLimit(b.rateLimit),
+        circuitBreaker: b.circuitBreaker === undefined ? subscriptionInput(cur).circuitBreaker : checkedCircuitSettings(b.circuitBreaker),
       })
       const warnings = b.config === undefined ? [] : await refusedDestinations(b.config, s.config.egressAllow)
-      return { ...view(r), warnings }
+      return { ...(await view(r)), warnings }
     },
   )
 
@@ -87,7 +98,7 @@ export async function subscriptionRoutes(app: FastifyInstance, s: Services): Pro
     { schema: { tags, params: IdParams, body: Type.Optional(RotateBody), summary: 'Rotate the signing secret; old secrets keep signing for graceSeconds' } },
     async (req) => {
       const { row, signingSecret } = await withDb(() => rotateSigningSecret(s.db, s.box, req.params.id, req.body?.graceSeconds ?? 86400))
-      return { ...view(row), signingSecret }
+      return { ...(await view(row)), signingSecret }
     },
   )
 }
