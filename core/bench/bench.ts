@@ -12,6 +12,8 @@
  *                         a filter that accepts every event: the cost of the filter stage)
  *   BENCH_ONLY=ratelimit  only the rate-limit comparison (delivered/s without and with a
  *                         limit that never binds, 10,000/s: the cost of asking the bucket)
+ *   BENCH_ONLY=e2e        only the plain source's max-rate burst and drain, three times:
+ *                         delivered/s, to compare two builds run one after the other
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -138,6 +140,13 @@ async function main() {
   }
   if (process.env.BENCH_ONLY === 'filters') return compare('event filter', 'flt')
   if (process.env.BENCH_ONLY === 'ratelimit') return compare('rate limit that never binds', 'lim')
+  if (process.env.BENCH_ONLY === 'e2e') {
+    await load(`${base}/in/act`, 'max', 0, 3)
+    const runs: number[] = []
+    for (let i = 0; i < COMPARE_RUNS; i++) runs.push((await e2eMax('act')).deliveredPerSec)
+    console.log(`delivered/s ${Math.max(...runs)}   (runs ${runs.join(', ')})   load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
+    return
+  }
 
   console.log('\nwarm-up (3 s each)…')
   await load(`${base}/in/rec`, 'max', 0, 3)

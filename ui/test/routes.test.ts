@@ -174,6 +174,28 @@ t.test('a rate limit on the form: refused with the reason, kept as typed; saved;
   t.notMatch((await c.get(`/ui/subscriptions/${subId}`)).text, /id="rate-limit"/, 'and http-relay has no default: no limit shown')
 })
 
+t.test('circuit breaker on the form: refused with the reason, saved, off; the page shows the state', async (t) => {
+  const c = new UiClient(relay.url)
+  await c.signIn(TEST_ADMIN_TOKEN)
+  const src = (await relay.api('/api/v1/sources', { body: { name: 'Breaker', slug: 'breaker' } })).body
+  const base = { action: 'http-relay', 'config.url': 'http://127.0.0.1:9/hook', enabled: 'on' }
+  const newPath = `/ui/sources/${src.id}/subscriptions/new`
+  const bad = await c.post(`/ui/sources/${src.id}/subscriptions`, { ...base, circuitFailures: '0' }, newPath)
+  t.equal(bad.status, 422)
+  t.match(bad.text, /Circuit breaker: failures: a whole number from 1 to 100000/)
+  t.match(bad.text, /name="circuitFailures"[^>]*value="0"/, 'the typed value is kept')
+  const ok = await c.post(`/ui/sources/${src.id}/subscriptions`, { ...base, circuitFailures: '4', circuitDisableHours: '0' }, newPath)
+  t.equal(ok.status, 303)
+  const subId = /subscriptions\/([0-9a-f-]+)/.exec(ok.headers.get('location')!)![1]!
+  t.same((await relay.api(`/api/v1/subscriptions/${subId}`)).body.circuitBreaker, { failures: 4, disableAfterHours: 0 }, 'only what was set is stored')
+  t.match((await c.get(`/ui/subscriptions/${subId}`)).text, /id="circuit">closed · opens after 4 failed attempts in a row/)
+  await env.query(`INSERT INTO circuits (subscription_id, state, failing_since, opens, open_until, last_error) VALUES ($1, 'open', now(), 2, now() + interval '1 minute', 'HTTP 500')`, [subId])
+  t.match((await c.get(`/ui/subscriptions/${subId}`)).text, /id="circuit"><span class="badge dead">open<\/span> since .* · next probe at .* · opened 2 times/)
+  const off = await c.post(`/ui/subscriptions/${subId}`, { 'config.url': 'http://127.0.0.1:9/hook', enabled: 'on', circuitOff: 'on' }, `/ui/subscriptions/${subId}`)
+  t.equal(off.status, 303)
+  t.same((await relay.api(`/api/v1/subscriptions/${subId}`)).body.circuitBreaker, { enabled: false }, 'off, and the emptied fields back to the defaults')
+})
+
 t.test(`pages render in under ${PAGE_BUDGET_MS} ms with ${SEEDED_EVENTS} events`, async (t) => {
   const c = new UiClient(relay.url)
   await c.signIn(TEST_ADMIN_TOKEN)

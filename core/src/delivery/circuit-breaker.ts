@@ -72,9 +72,14 @@ export function checkedCircuitSettings(value: unknown, where = 'circuitBreaker')
   return Object.keys(out).length ? (out as CircuitSettingsInput) : null
 }
 
-/** The subscription's own settings over the relay's defaults. */
+/**
+ * The subscription's own settings over the relay's defaults. A threshold of its own turns
+ * the breaker on for it even where the relay's default is off (RELAY_CIRCUIT_FAILURES=0):
+ * nobody sets a threshold to have it ignored. `enabled: false` always wins.
+ */
 export function effectiveCircuit(own: CircuitSettingsInput | null, defaults: CircuitSettings = CIRCUIT_DEFAULTS): CircuitSettings {
-  return { ...defaults, ...(own ?? {}) }
+  const enabled = own?.enabled ?? (own?.failures !== undefined ? true : defaults.enabled)
+  return { ...defaults, ...(own ?? {}), enabled }
 }
 
 /** How long a circuit stays open after its `opens`-th opening before the next probe. */
