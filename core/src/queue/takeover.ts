@@ -9,6 +9,7 @@ import type { RelayRedis } from '../redis/client.ts'
 import type { Keys } from '../redis/keys.ts'
 import { toEntries, type StreamEntry } from './entries.ts'
 import { lapsed } from './liveness.ts'
+import { releaseLease, takeLease } from '../redis/lease.ts'
 
 /** The names of a group's consumers (XINFO CONSUMERS). */
 export async function groupConsumers(redis: RelayRedis, stream: string, group: string): Promise<string[]> {
@@ -23,13 +24,12 @@ export async function deadConsumers(redis: RelayRedis, keys: Keys, stream: strin
 }
 
 /** Takes the lease on taking over `consumer`; false when another worker has it. */
-export async function lockTakeover(redis: RelayRedis, keys: Keys, consumer: string, self: string, leaseMs: number): Promise<boolean> {
-  return (await redis.set(keys.takeoverLock + consumer, self, 'PX', leaseMs, 'NX')) === 'OK'
+export function lockTakeover(redis: RelayRedis, keys: Keys, consumer: string, self: string, leaseMs: number): Promise<boolean> {
+  return takeLease(redis, keys.takeoverLock + consumer, self, leaseMs)
 }
 
-export async function unlockTakeover(redis: RelayRedis, keys: Keys, consumer: string, self: string): Promise<void> {
-  // Release only our own lease.
-  await redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, keys.takeoverLock + consumer, self)
+export function unlockTakeover(redis: RelayRedis, keys: Keys, consumer: string, self: string): Promise<void> {
+  return releaseLease(redis, keys.takeoverLock + consumer, self)
 }
 
 /**

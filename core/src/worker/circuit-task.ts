@@ -23,8 +23,10 @@ import type { Metrics } from '../metrics/metrics.ts'
 import { enqueueDueNow } from '../queue/enqueue.ts'
 import type { RelayRedis } from '../redis/client.ts'
 import type { Keys } from '../redis/keys.ts'
+import { withLease } from '../redis/lease.ts'
 import { circuitCandidates, closeCircuit, markProbing, openCircuit, probeOutcome, reopenCircuit, type CircuitCandidate } from '../store/circuits.ts'
 import type { SystemEvents } from '../system-events.ts'
+import { every } from './periodic.ts'
 
 /** How long a probe may take before another is picked (an attempt is bounded well within it). */
 export const PROBE_LEASE_MS = 5 * 60_000
@@ -107,9 +109,7 @@ export function createCircuitTask(d: CircuitTaskDeps) {
   }
 
   async function run(): Promise<void> {
-    const token = `${process.pid}-${Math.random()}`
-    if (!(await redis.set(keys.circuitLock, token, 'PX', Math.max(d.intervalMs * 4, 10_000), 'NX'))) return
-    try {
+    await withLease(redis, keys.circuitLock, Math.max(d.intervalMs * 4, 10_000), async () => {
       const now = Date.now()
       for (const c of await circuitCandidates(db)) {
         try {
@@ -118,28 +118,12 @@ export function createCircuitTask(d: CircuitTaskDeps) {
           log.warn({ err: (err as Error).message, subscriptionId: c.subscription_id }, 'circuit step failed; tried again next run')
         }
       }
-    } finally {
-      await redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, keys.circuitLock, token).catch(() => {})
-    }
+    })
   }
   return { run }
 }
 
 export function startCircuitTask(d: CircuitTaskDeps) {
   const task = createCircuitTask(d)
-  let busy = false
-  const tick = async () => {
-    if (busy) return
-    busy = true
-    try {
-      await task.run()
-    } catch (err) {
-      d.log.warn({ err: (err as Error).message }, 'circuit task run failed')
-    } finally {
-      busy = false
-    }
-  }
-  const timer = setInterval(() => void tick(), d.intervalMs)
-  timer.unref()
-  return { stop: () => clearInterval(timer), run: task.run }
+  return { ...every(d.intervalMs, 'circuit task run', d.log, task.run), run: task.run }
 }

@@ -21,6 +21,8 @@ import { resumeStrayPaused } from '../delivery/transitions.ts'
 import { enqueueDeliveries, enqueueEvents, scheduleRetries } from '../queue/enqueue.ts'
 import type { RelayRedis } from '../redis/client.ts'
 import { DELIVER_GROUP, FANOUT_GROUP, type Keys } from '../redis/keys.ts'
+import { withLease } from '../redis/lease.ts'
+import { every } from './periodic.ts'
 import { ensureGroup } from './stream-consumer.ts'
 import { groupLag } from './stream-info.ts'
 
@@ -39,11 +41,8 @@ export interface ReconcileReport {
 export function createReconciler(deps: { db: Db; redis: RelayRedis; keys: Keys; log: Logger; graceMs: number; lockMs: number }) {
   const { db, redis, keys, log } = deps
 
-  async function run(): Promise<ReconcileReport | null> {
-    const token = `${process.pid}-${Math.random()}`
-    const got = await redis.set(keys.reconcilerLock, token, 'PX', deps.lockMs, 'NX')
-    if (!got) return null
-    try {
+  function run(): Promise<ReconcileReport | null> {
+    return withLease(redis, keys.reconcilerLock, deps.lockMs, async () => {
       // SET NX tells us in one step whether the epoch survived.
       const fresh = (await redis.set(keys.epoch, String(Date.now()), 'NX')) === 'OK'
       await ensureGroup(redis, keys.events, FANOUT_GROUP)
@@ -97,29 +96,12 @@ export function createReconciler(deps: { db: Db; redis: RelayRedis; keys: Keys; 
       report.deliveries += resumed.length
       if (report.events || report.deliveries || report.retries || fresh) log.info(report, 'reconciler re-enqueued unfinished work')
       return report
-    } finally {
-      // Release only our own lease.
-      await redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, keys.reconcilerLock, token).catch(() => {})
-    }
+    })
   }
   return { run }
 }
 
 export function startReconciler(deps: Parameters<typeof createReconciler>[0] & { intervalMs: number }) {
   const r = createReconciler(deps)
-  let busy = false
-  const tick = async () => {
-    if (busy) return
-    busy = true
-    try {
-      await r.run()
-    } catch (err) {
-      deps.log.warn({ err: (err as Error).message }, 'reconciler run failed')
-    } finally {
-      busy = false
-    }
-  }
-  const timer = setInterval(() => void tick(), deps.intervalMs)
-  timer.unref()
-  return { stop: () => clearInterval(timer), run: r.run, tick }
+  return { ...every(deps.intervalMs, 'reconciler run', deps.log, r.run), run: r.run }
 }

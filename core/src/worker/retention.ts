@@ -13,6 +13,7 @@ import type { Db } from '../db/pool.ts'
 import type { RelayRedis } from '../redis/client.ts'
 import { addPartition, listPartitions, pruneDefault, pruneKeys, retirePartition, type Partition } from '../store/partitions.ts'
 import { pruneTraffic } from '../store/traffic.ts'
+import { withLease } from '../redis/lease.ts'
 
 export interface StoragePolicy {
   /** How long finished events are kept; 0 keeps everything. */
@@ -101,25 +102,20 @@ export async function maintainStorage(db: Db, policy: StoragePolicy, now = Date.
 
 /** Longer than any maintenance run. */
 const LEASE_MS = 10 * 60_000
-const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 
 export function startRetention(deps: { db: Db; redis: RelayRedis; lockKey: string; policy: StoragePolicy; log: Logger; intervalMs?: number }) {
   const every = deps.intervalMs ?? maintenanceEveryMs(deps.policy)
   let running: Promise<void> | undefined
   const run = async () => {
-    // The lease outlasts any run (a run that overran it could meet a second one); it is
-    // released at the end, by its holder only.
-    const token = `${process.pid}-${Math.random()}`
-    const got = await deps.redis.set(deps.lockKey, token, 'PX', LEASE_MS, 'NX').catch(() => null)
-    if (!got) return
+    // The lease outlasts any run (a run that overran it could meet a second one).
     try {
-      const r = await maintainStorage(deps.db, deps.policy)
-      if (r.added.length || r.retired.length || r.prunedEvents || r.prunedKeys || r.prunedTraffic) deps.log.info(r, 'storage: partitions maintained')
-      if (r.kept) deps.log.warn({ kept: r.kept, retired: r.retired }, 'retention kept events with unfinished work (moved to the default partitions)')
+      await withLease(deps.redis, deps.lockKey, LEASE_MS, async () => {
+        const r = await maintainStorage(deps.db, deps.policy)
+        if (r.added.length || r.retired.length || r.prunedEvents || r.prunedKeys || r.prunedTraffic) deps.log.info(r, 'storage: partitions maintained')
+        if (r.kept) deps.log.warn({ kept: r.kept, retired: r.retired }, 'retention kept events with unfinished work (moved to the default partitions)')
+      })
     } catch (err) {
       deps.log.warn({ err: (err as Error).message }, 'storage maintenance failed; retrying at the next tick')
-    } finally {
-      await deps.redis.eval(RELEASE, 1, deps.lockKey, token).catch(() => {})
     }
   }
   const tick = () => (running ??= run().finally(() => (running = undefined)))
