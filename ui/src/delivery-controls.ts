@@ -40,7 +40,8 @@ export type ReadControls =
   | { readonly filter: FilterRule | null; readonly rateLimit: RateLimit | null; readonly circuitBreaker: CircuitSettingsInput | null; readonly texts: ControlTexts; readonly error?: undefined }
   | { readonly error: string; readonly texts: ControlTexts }
 
-export function readControls(body: unknown): ReadControls {
+/** `previous`: the stored settings, whose `enabled: true` (set through the API) the form keeps: it can only turn the breaker off. */
+export function readControls(body: unknown, previous?: SubscriptionRow): ReadControls {
   const texts: ControlTexts = {
     filter: field(body, 'filter')?.trim() ?? '',
     ratePerSecond: field(body, 'ratePerSecond')?.trim() ?? '',
@@ -62,7 +63,7 @@ export function readControls(body: unknown): ReadControls {
     const filter = checkedFilter(value)
     if (texts.ratePerSecond === '' && texts.rateBurst !== '') return { error: 'Rate limit: give the rate per second with the burst', texts }
     const rateLimit = texts.ratePerSecond === '' ? null : checkedRateLimit({ perSecond: Number(texts.ratePerSecond), ...(texts.rateBurst === '' ? {} : { burst: Number(texts.rateBurst) }) })
-    const circuit: Record<string, unknown> = texts.circuitOff ? { enabled: false } : {}
+    const circuit: Record<string, unknown> = texts.circuitOff ? { enabled: false } : previous?.circuit_breaker?.enabled === true ? { enabled: true } : {}
     for (const [form, setting] of CIRCUIT_FIELDS) if (texts[form] !== '') circuit[setting] = Number(texts[form])
     const circuitBreaker = checkedCircuitSettings(circuit)
     return { filter, rateLimit, circuitBreaker, texts }

@@ -572,17 +572,25 @@ export async function resumeSubscription(db: Queryable, subscriptionId: string):
 /* ─── the circuit breaker (worker/circuit-task.ts) ──────────────────────────────── */
 
 /**
- * An open circuit's probe: its subscription's oldest waiting delivery, made due now.
- * Returns its id (the caller marks the circuit probing and enqueues it), or null when
- * nothing waits.
+ * An open circuit's probe, in one statement: the waiting delivery of its subscription that
+ * is due soonest is made due now, and the circuit marked probing with it (and its attempt
+ * number, by which its outcome is known) until `leaseUntilMs`. Due soonest, not oldest: a
+ * failed probe is held again at its next claim, so the probes go round the waiting work
+ * instead of spending one delivery's attempts. Returns its id to enqueue, or null when
+ * nothing waits or the circuit is no longer open.
  */
-export async function pickProbe(db: Queryable, subscriptionId: string): Promise<string | null> {
+export async function pickProbe(db: Queryable, subscriptionId: string, leaseUntilMs: number): Promise<string | null> {
   return db.maybeOneFirst(sql.type(IdRow)`
     WITH picked AS (
-      SELECT d.id FROM deliveries d WHERE d.subscription_id = ${subscriptionId} AND ${statusIn(D_STATUS, CLAIMABLE)}
-      ORDER BY d.created_at LIMIT 1 FOR UPDATE SKIP LOCKED
+      SELECT d.id, d.attempt_seq FROM deliveries d WHERE d.subscription_id = ${subscriptionId} AND ${statusIn(D_STATUS, CLAIMABLE)}
+      ORDER BY d.next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED
+    ), marked AS (
+      UPDATE circuits c SET state = 'probing', probe_delivery_id = picked.id, probe_attempt_seq = picked.attempt_seq,
+        probe_started_at = now(), open_until = to_timestamp(${leaseUntilMs / 1000}), updated_at = now()
+      FROM picked WHERE c.subscription_id = ${subscriptionId} AND c.state = 'open'
+      RETURNING picked.id
     )
-    UPDATE deliveries d SET next_attempt_at = now(), updated_at = now() FROM picked WHERE d.id = picked.id
+    UPDATE deliveries d SET next_attempt_at = now(), updated_at = now() FROM marked WHERE d.id = marked.id
     RETURNING d.id`)
 }
 

@@ -17,6 +17,8 @@ const Circuit = Type.Object({
   open_until: Type.Number(),
   probe_delivery_id: Type.Union([Type.Null(), Type.String()]),
   probe_started_at: Type.Union([Type.Null(), Type.Number()]),
+  /** The probe's attempt_seq when it was picked: its outcome is its next attempt's. */
+  probe_attempt_seq: Type.Union([Type.Null(), Type.Integer()]),
   last_error: Type.Union([Type.Null(), Type.String()]),
 })
 export type CircuitRow = Static<typeof Circuit>
@@ -42,7 +44,7 @@ export async function circuitCandidates(db: Queryable): Promise<readonly Circuit
       CASE WHEN c.subscription_id IS NULL THEN NULL ELSE jsonb_build_object(
         'subscription_id', c.subscription_id, 'state', c.state, 'failing_since', extract(epoch FROM c.failing_since) * 1000, 'opens', c.opens,
         'open_until', extract(epoch FROM c.open_until) * 1000, 'probe_delivery_id', c.probe_delivery_id,
-        'probe_started_at', extract(epoch FROM c.probe_started_at) * 1000, 'last_error', c.last_error) END AS circuit
+        'probe_started_at', extract(epoch FROM c.probe_started_at) * 1000, 'probe_attempt_seq', c.probe_attempt_seq, 'last_error', c.last_error) END AS circuit
     FROM subscriptions s
       LEFT JOIN subscription_health h ON h.subscription_id = s.id
       LEFT JOIN circuits c ON c.subscription_id = s.id
@@ -59,19 +61,11 @@ export async function openCircuit(db: Queryable, subscriptionId: string, openUnt
   return r.rowCount === 1
 }
 
-/** The probe is picked: the circuit waits for its attempt until `leaseUntilMs`. */
-export async function markProbing(db: Queryable, subscriptionId: string, deliveryId: string, leaseUntilMs: number): Promise<void> {
-  await db.query(sql.unsafe`
-    UPDATE circuits SET state = 'probing', probe_delivery_id = ${deliveryId}, probe_started_at = now(),
-      open_until = to_timestamp(${leaseUntilMs / 1000}), updated_at = now()
-    WHERE subscription_id = ${subscriptionId}`)
-}
-
 /** Open again until `openUntilMs`: `opens` counts this opening (a failed probe adds one; an inconclusive one does not). */
 export async function reopenCircuit(db: Queryable, subscriptionId: string, o: { openUntilMs: number; opens: number; lastError: string | null }): Promise<void> {
   await db.query(sql.unsafe`
     UPDATE circuits SET state = 'open', opens = ${o.opens}, open_until = to_timestamp(${o.openUntilMs / 1000}),
-      probe_delivery_id = NULL, probe_started_at = NULL, last_error = coalesce(${o.lastError}, last_error), updated_at = now()
+      probe_delivery_id = NULL, probe_started_at = NULL, probe_attempt_seq = NULL, last_error = coalesce(${o.lastError}, last_error), updated_at = now()
     WHERE subscription_id = ${subscriptionId}`)
 }
 
@@ -81,24 +75,25 @@ export async function reopenCircuit(db: Queryable, subscriptionId: string, o: { 
  * the circuit again on the old count).
  */
 export async function closeCircuit(db: Queryable, subscriptionId: string): Promise<void> {
+  // Both in the caller's transaction (with releaseHeld), or neither.
   await db.query(sql.unsafe`DELETE FROM circuits WHERE subscription_id = ${subscriptionId}`)
   await db.query(sql.unsafe`UPDATE subscription_health SET consecutive_failures = 0, updated_at = now() WHERE subscription_id = ${subscriptionId}`)
 }
 
 const ProbeOutcome = row(Type.Object({ outcome: Type.String() }))
 
-/** The outcome of the probe's attempt ('ok', 'retry', 'fail', 'skip'), null while it has none. */
-export async function probeOutcome(db: Queryable, deliveryId: string, sinceMs: number): Promise<string | null> {
+/** The outcome of the probe's attempt ('ok', 'retry', 'fail', 'skip'): its first attempt numbered above `afterSeq`; null while it has none. */
+export async function probeOutcome(db: Queryable, deliveryId: string, afterSeq: number): Promise<string | null> {
   return db.maybeOneFirst(sql.type(ProbeOutcome)`
-    SELECT outcome FROM delivery_attempts WHERE delivery_id = ${deliveryId} AND started_at >= to_timestamp(${sinceMs / 1000})
-    ORDER BY number DESC LIMIT 1`)
+    SELECT outcome FROM delivery_attempts WHERE delivery_id = ${deliveryId} AND number > ${afterSeq}
+    ORDER BY number LIMIT 1`)
 }
 
 /** The circuits of these subscriptions (the closed ones have none). */
 export async function circuitsOf(db: Queryable, subscriptionIds: readonly string[]): Promise<ReadonlyMap<string, CircuitRow>> {
   if (subscriptionIds.length === 0) return new Map()
   const rows = await db.any(sql.type(CIRCUIT)`
-    SELECT subscription_id, state, failing_since, opens, open_until, probe_delivery_id, probe_started_at, last_error
+    SELECT subscription_id, state, failing_since, opens, open_until, probe_delivery_id, probe_started_at, probe_attempt_seq, last_error
     FROM circuits WHERE subscription_id = ANY(${sql.array(subscriptionIds, 'uuid')})`)
   return new Map(rows.map((r) => [r.subscription_id, r]))
 }

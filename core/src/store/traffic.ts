@@ -113,8 +113,9 @@ export async function addAttemptCounts(db: Queryable, counts: readonly AttemptCo
 }
 
 /**
- * A success resets the failure streak to the failures after it; without one the streak
- * grows. Subscriptions deleted meanwhile are skipped (the join).
+ * A success resets the failure streak to the failures after it, unless failures newer
+ * than it are already counted (another worker's flush came first): then the streak only
+ * grows. Without a success it grows. Subscriptions deleted meanwhile are skipped (the join).
  */
 export async function updateHealth(db: Queryable, changes: readonly HealthChange[]): Promise<void> {
   if (changes.length === 0) return
@@ -130,7 +131,10 @@ export async function updateHealth(db: Queryable, changes: readonly HealthChange
       last_success_at = GREATEST(subscription_health.last_success_at, excluded.last_success_at),
       last_failure_at = GREATEST(subscription_health.last_failure_at, excluded.last_failure_at),
       last_error = CASE WHEN excluded.last_failure_at IS NOT NULL THEN excluded.last_error ELSE subscription_health.last_error END,
-      consecutive_failures = CASE WHEN excluded.last_success_at IS NOT NULL THEN excluded.consecutive_failures
+      consecutive_failures = CASE
+        WHEN excluded.last_success_at IS NOT NULL
+          AND (subscription_health.last_failure_at IS NULL OR excluded.last_success_at >= subscription_health.last_failure_at)
+        THEN excluded.consecutive_failures
         ELSE subscription_health.consecutive_failures + excluded.consecutive_failures END,
       updated_at = now()`)
 }

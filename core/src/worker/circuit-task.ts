@@ -9,8 +9,8 @@
  *            and is the only one a claim lets through;
  *   closes   on the probe's success: the streak is over, every held delivery is due now;
  *   reopens  on the probe's failure, for twice as long (up to an hour);
- *   disables a subscription whose circuit has been open longer than its disableAfterHours,
- *            with the reason on it, its waiting work paused.
+ *   disables a subscription whose probe failed after its circuit had been open longer
+ *            than its disableAfterHours, with the reason on it, its waiting work paused.
  * Opening, closing and disabling are also system events (system-events.ts), which other
  * subscriptions can act on (an incident in Opsgenie or PagerDuty), and a metric.
  */
@@ -24,12 +24,16 @@ import { enqueueDueNow } from '../queue/enqueue.ts'
 import type { RelayRedis } from '../redis/client.ts'
 import type { Keys } from '../redis/keys.ts'
 import { withLease } from '../redis/lease.ts'
-import { circuitCandidates, closeCircuit, markProbing, openCircuit, probeOutcome, reopenCircuit, type CircuitCandidate } from '../store/circuits.ts'
+import { circuitCandidates, closeCircuit, openCircuit, probeOutcome, reopenCircuit, type CircuitCandidate } from '../store/circuits.ts'
 import type { SystemEvents } from '../system-events.ts'
 import { every } from './periodic.ts'
 
 /** How long a probe may take before another is picked (an attempt is bounded well within it). */
 export const PROBE_LEASE_MS = 5 * 60_000
+/** A claim that read the circuit just before it closed may hold a delivery after the release: released again this much later. */
+const RELEASE_AGAIN_MS = 5_000
+/** The task's lease: longer than any run (a release over a large backlog included). */
+const LEASE_MIN_MS = 60_000
 
 export interface CircuitTaskDeps {
   readonly db: Db
@@ -57,11 +61,31 @@ export function createCircuitTask(d: CircuitTaskDeps) {
     }
   }
 
+  /** Closes in one transaction; the release runs once more a little later, for claims that read the circuit just before it closed. */
   const close = async (subscriptionId: string, reason: string) => {
-    await closeCircuit(db, subscriptionId)
-    const due = await releaseHeld(db, subscriptionId)
+    const due = await db.transaction(async (tx) => {
+      await closeCircuit(tx, subscriptionId)
+      return releaseHeld(tx, subscriptionId)
+    })
     await enqueueDueNow(redis, keys, due)
     await transition(subscriptionId, 'closed', { reason, released: due.length })
+    setTimeout(() => {
+      void releaseHeld(db, subscriptionId)
+        .then((late) => enqueueDueNow(redis, keys, late))
+        .catch((err: Error) => log.warn({ err: err.message, subscriptionId }, 'second release after a close failed; held work comes back within the hour'))
+    }, RELEASE_AGAIN_MS).unref()
+  }
+
+  const disable = async (c: CircuitCandidate, failingSince: number, lastError: string | null) => {
+    const reason = `circuit breaker: failing since ${new Date(failingSince).toISOString()}${lastError ? `: ${lastError}` : ''}`.slice(0, 1000)
+    const changed = await db.transaction(async (tx) => {
+      const r = await tx.query(sql.unsafe`UPDATE subscriptions SET enabled = false, disabled_reason = ${reason}, updated_at = now() WHERE id = ${c.subscription_id} AND enabled`)
+      await pauseSubscription(tx, c.subscription_id)
+      // Enabled again by a person, it starts closed, with a clean streak.
+      await closeCircuit(tx, c.subscription_id)
+      return r.rowCount === 1
+    })
+    if (changed) await transition(c.subscription_id, 'disabled', { reason, failingSince: new Date(failingSince).toISOString(), lastError })
   }
 
   async function step(c: CircuitCandidate, now: number): Promise<void> {
@@ -75,30 +99,18 @@ export function createCircuitTask(d: CircuitTaskDeps) {
       return
     }
     if (!s.enabled) return close(c.subscription_id, 'the circuit breaker was turned off')
-    const failingMs = now - circuit.failing_since
-    if (s.disableAfterHours > 0 && failingMs >= s.disableAfterHours * 3_600_000) {
-      const reason = `circuit breaker: failing since ${new Date(circuit.failing_since).toISOString()}${circuit.last_error ? `: ${circuit.last_error}` : ''}`.slice(0, 1000)
-      await db.transaction(async (tx) => {
-        await tx.query(sql.unsafe`UPDATE subscriptions SET enabled = false, disabled_reason = ${reason}, updated_at = now() WHERE id = ${c.subscription_id} AND enabled`)
-        await pauseSubscription(tx, c.subscription_id)
-        // Enabled again by a person, it starts closed, with a clean streak.
-        await closeCircuit(tx, c.subscription_id)
-      })
-      await transition(c.subscription_id, 'disabled', { reason, failingSince: new Date(circuit.failing_since).toISOString(), lastError: circuit.last_error })
-      return
-    }
     if (circuit.state === 'open') {
       if (circuit.open_until > now) return
-      const probe = await pickProbe(db, c.subscription_id)
       // Nothing waits: no probe yet; the next delivery to arrive is picked on a later run.
-      if (!probe) return
-      await markProbing(db, c.subscription_id, probe, now + PROBE_LEASE_MS)
-      await enqueueDueNow(redis, keys, [probe])
+      const probe = await pickProbe(db, c.subscription_id, now + PROBE_LEASE_MS)
+      if (probe) await enqueueDueNow(redis, keys, [probe])
       return
     }
-    const outcome = circuit.probe_delivery_id && circuit.probe_started_at !== null ? await probeOutcome(db, circuit.probe_delivery_id, circuit.probe_started_at - 1_000) : null
+    const outcome = circuit.probe_delivery_id && circuit.probe_attempt_seq !== null ? await probeOutcome(db, circuit.probe_delivery_id, circuit.probe_attempt_seq) : null
     if (outcome === 'ok') return close(c.subscription_id, 'the probe succeeded')
     if (outcome === 'retry' || outcome === 'fail') {
+      // Disabled only on evidence: a probe that failed after the circuit had been open that long.
+      if (s.disableAfterHours > 0 && now - circuit.failing_since >= s.disableAfterHours * 3_600_000) return disable(c, circuit.failing_since, c.last_error ?? circuit.last_error)
       const opens = circuit.opens + 1
       await reopenCircuit(db, c.subscription_id, { openUntilMs: now + probeIntervalMs(opens, s), opens, lastError: c.last_error })
       await transition(c.subscription_id, 'reopened', { opens, probeInMs: probeIntervalMs(opens, s) })
@@ -109,7 +121,7 @@ export function createCircuitTask(d: CircuitTaskDeps) {
   }
 
   async function run(): Promise<void> {
-    await withLease(redis, keys.circuitLock, Math.max(d.intervalMs * 4, 10_000), async () => {
+    await withLease(redis, keys.circuitLock, Math.max(d.intervalMs * 4, LEASE_MIN_MS), async () => {
       const now = Date.now()
       for (const c of await circuitCandidates(db)) {
         try {

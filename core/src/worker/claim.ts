@@ -41,6 +41,8 @@ export interface ClaimDeps {
 export interface Claimed {
   readonly claim: ClaimWithEvent
   readonly entryId: string
+  /** When this worker claimed it (ms): what it waits in the worker counts from here. */
+  readonly claimedAt: number
 }
 
 export interface Admitted extends Claimed {
@@ -80,7 +82,8 @@ export class ClaimTask {
     })
     await scheduleRetries(redis, keys, r.notDue)
     // Each claim runs with its first entry; every other entry of the batch is settled now.
-    const claimed = r.claimed.map((c) => ({ claim: c, entryId: byDelivery.get(c.id)![0]! }))
+    const claimedAt = Date.now()
+    const claimed = r.claimed.map((c) => ({ claim: c, entryId: byDelivery.get(c.id)![0]!, claimedAt }))
     const running = new Set(claimed.map((c) => c.entryId))
     await ack(redis, keys.deliveries, DELIVER_GROUP, [...junk, ...entries.map((e) => e.id).filter((id) => !running.has(id) && !junk.includes(id))])
     return claimed
@@ -94,7 +97,7 @@ export class ClaimTask {
     /** fair: handed back by the fairness gate (counted as deferred), not by the rate limit. */
     const deferred: { claim: ClaimWithEvent; entryId: string; atMs: number; slotAtMs: number | null; fair: boolean }[] = []
     const now = Date.now()
-    const limits = await this.#d.throttle.decide(claimed.map((c) => c.claim), now)
+    const limits = await this.#d.throttle.decide(claimed.map((c) => c.claim), now, claimed.map((c) => c.claimedAt))
     for (const [i, c] of claimed.entries()) {
       const t = limits[i]!
       if (t.kind === 'wait') {
@@ -105,8 +108,12 @@ export class ClaimTask {
         deferred.push({ ...c, atMs: t.atMs, slotAtMs: t.slotAtMs, fair: false })
         continue
       }
-      const a = gate.admit(c.claim.subscription_id, now)
-      if (a.kind === 'defer') deferred.push({ ...c, atMs: now + a.afterMs, slotAtMs: null, fair: true })
+      // A claim that took a rate-limit token starts now or goes back holding its place: one
+      // that waited in the gate with its token could start later beside others that did
+      // the same, and break the limit.
+      const limited = t.tokenTaken
+      const a = gate.admit(c.claim.subscription_id, now, !limited)
+      if (a.kind === 'defer') deferred.push({ ...c, atMs: now + a.afterMs, slotAtMs: limited ? now + a.afterMs : null, fair: true })
       else admitted.push({ ...c, ready: a.kind === 'wait' ? a.ready : null })
     }
     if (deferred.length) {

@@ -68,8 +68,11 @@ export class SubscriptionGate {
     return this.#running
   }
 
-  /** Decides for one delivery. */
-  admit(subscriptionId: string, now = Date.now()): Admission {
+  /**
+   * Decides for one delivery. `mayWait: false` (a delivery that holds a rate-limit token,
+   * which must start now or not at all) turns a wait into a defer.
+   */
+  admit(subscriptionId: string, now = Date.now(), mayWait = true): Admission {
     const s = this.#state(subscriptionId)
     const cap = this.#capNow()
     if (s.running < cap) {
@@ -77,7 +80,7 @@ export class SubscriptionGate {
       this.#running++
       return { kind: 'run' }
     }
-    if (s.waiting.length < cap) {
+    if (mayWait && s.waiting.length < cap) {
       const ready = new Promise<void>((resolve) => s.waiting.push(resolve))
       return { kind: 'wait', ready }
     }

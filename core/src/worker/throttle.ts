@@ -23,11 +23,17 @@ import type { Keys } from '../redis/keys.ts'
 export const LOCAL_WAIT_MS = 2_000
 /** A deferred delivery comes back this long before its slot: the retry mover's tick and the stream read fit in it. */
 export const RETURN_LEAD_MS = 1_000
-/** Redis did not answer: the limited deliveries are handed back for this long, not sent unthrottled. */
+/** Redis (or the subscription) could not be read: the deliveries are handed back for this long, not sent unthrottled. */
 const UNAVAILABLE_RETRY_MS = 1_000
+/**
+ * The most a claim waits in the worker in all, across its waits: well inside the claim's
+ * lease margin (claim.ts LEASE_MARGIN_MS), so a claim that waited is never taken over.
+ */
+export const LOCAL_WAIT_BUDGET_MS = 5_000
 
 export type Throttled =
-  | { readonly kind: 'go' }
+  /** tokenTaken: it took a token of its subscription's limit (false: it has none). */
+  | { readonly kind: 'go'; readonly tokenTaken: boolean }
   | { readonly kind: 'wait'; readonly slotAtMs: number }
   | { readonly kind: 'defer'; readonly atMs: number; readonly slotAtMs: number | null }
 
@@ -50,23 +56,35 @@ export class Throttle {
     this.#d = d
   }
 
-  /** One decision per claim, in order. */
-  async decide(claims: readonly ClaimWithEvent[], now = Date.now()): Promise<Throttled[]> {
-    const out: Throttled[] = claims.map(() => ({ kind: 'go' }))
+  /** One decision per claim, in order; `claimedAt` (ms): when each was claimed, for the wait budget. */
+  async decide(claims: readonly ClaimWithEvent[], now = Date.now(), claimedAt: readonly number[] = []): Promise<Throttled[]> {
+    const out: Throttled[] = claims.map(() => ({ kind: 'go', tokenTaken: false }))
+    const waitOrDefer = (i: number, slotAtMs: number): Throttled =>
+      slotAtMs - now <= LOCAL_WAIT_MS && slotAtMs - (claimedAt[i] ?? now) <= LOCAL_WAIT_BUDGET_MS
+        ? { kind: 'wait', slotAtMs }
+        : { kind: 'defer', atMs: Math.max(now, slotAtMs - RETURN_LEAD_MS), slotAtMs }
     const bySubscription = new Map<string, number[]>()
     for (const [i, c] of claims.entries()) bySubscription.set(c.subscription_id, [...(bySubscription.get(c.subscription_id) ?? []), i])
     await Promise.all(
       [...bySubscription].map(async ([subscriptionId, indexes]) => {
-        const limited = await this.#d.limitOf(subscriptionId).catch(() => null)
-        // No limit, or the subscription is gone (the attempt says so): nothing to ask.
+        let limited: Awaited<ReturnType<LimitOf>>
+        try {
+          limited = await this.#d.limitOf(subscriptionId)
+        } catch (err) {
+          // Gone: the attempt says so. Anything else: not known to be unlimited, so not sent.
+          if ((err as { code?: string }).code === 'RELAY_ERR_SUBSCRIPTION_NOT_FOUND') return
+          this.#d.log.warn({ err: (err as Error).message, subscriptionId }, 'subscription not loaded for its rate limit; its deliveries wait and ask again')
+          for (const i of indexes) out[i] = { kind: 'defer', atMs: now + UNAVAILABLE_RETRY_MS, slotAtMs: claims[i]!.slotAt }
+          return
+        }
+        // No limit: nothing to ask.
         if (!limited) return
         const holders: number[] = []
         const fresh: number[] = []
         for (const i of indexes) {
           const slot = claims[i]!.slotAt
           if (slot === null) fresh.push(i)
-          else if (slot - now > LOCAL_WAIT_MS) out[i] = { kind: 'defer', atMs: Math.max(now, slot - RETURN_LEAD_MS), slotAtMs: slot }
-          else if (slot > now) out[i] = { kind: 'wait', slotAtMs: slot }
+          else if (slot > now) out[i] = waitOrDefer(i, slot)
           else holders.push(i)
         }
         if (holders.length + fresh.length === 0) return
@@ -81,10 +99,12 @@ export class Throttle {
         let throttled = 0
         for (const [k, i] of [...holders, ...fresh].entries()) {
           const delay = Number(delays[k] ?? 0)
-          if (delay <= 0) continue
+          if (delay <= 0) {
+            out[i] = { kind: 'go', tokenTaken: true }
+            continue
+          }
           if (k >= holders.length) throttled++
-          const slotAtMs = now + delay
-          out[i] = delay <= LOCAL_WAIT_MS ? { kind: 'wait', slotAtMs } : { kind: 'defer', atMs: slotAtMs - RETURN_LEAD_MS, slotAtMs }
+          out[i] = waitOrDefer(i, now + delay)
         }
         if (throttled) this.#d.onThrottled(subscriptionId, limited.action, throttled)
       }),

@@ -171,7 +171,7 @@ export async function subscriptionRoutes(app: FastifyInstance, { services: s }: 
     const description = field(req.body, 'description')?.trim().slice(0, DESCRIPTION_MAX) || null
     const transformVersionId = uuidParam(field(req.body, 'transformVersionId')) ?? null
     const enabled = field(req.body, 'enabled') === 'on'
-    const controls = readControls(req.body)
+    const controls = readControls(req.body, cur)
     if (!config || controls.error !== undefined) {
       const formError = config ? controls.error : errors['']
       return editPage(req, reply, { ...cur, description, transform_version_id: transformVersionId, enabled }, { fields: configFields(s, cur.action, values, errors, true), formError, controls: controls.texts }, 422)
