@@ -7,10 +7,9 @@
 -- first one still free), so a backlog comes back at the pace it may be sent, never all
 -- at once, and new work never overtakes work already waiting.
 -- A reserved request holds a slot given out before and has come back for it: it takes a
--- token before any fresh request does. If the token is not there (it came back late and
--- the next holder took it, or many holders came back at once), it is given a new slot
--- like a fresh request: every request that waits has a slot of its own, so two never
--- wait for the same token and nothing goes round in circles.
+-- token before any fresh request does. If it came back late and the token is not there
+-- yet (the next holder's), it waits for the next one without being given a new slot,
+-- each such request in a call one interval after the other.
 --
 -- KEYS[1] the bucket (hash: tokens, ts = when tokens was computed, tat)
 -- ARGV[1] rate (per second), ARGV[2] burst, ARGV[3] reserved requests, ARGV[4] fresh requests
@@ -26,25 +25,24 @@ local tat = tonumber(h[3]) or now
 if now > ts then tokens = math.min(burst, tokens + (now - ts) * rate) end
 
 local out = {}
-local function next_slot()
-  local slot = math.max(tat, now + math.max(0, 1 - tokens) * interval)
-  tat = slot + interval
-  return math.ceil(slot - now)
-end
+local short = 0
 for _ = 1, tonumber(ARGV[3]) do
   if tokens >= 1 then
     tokens = tokens - 1
     out[#out + 1] = 0
   else
-    out[#out + 1] = next_slot()
+    out[#out + 1] = math.ceil((1 - tokens + short) * interval)
+    short = short + 1
   end
 end
 for _ = 1, tonumber(ARGV[4]) do
-  if tat <= now and tokens >= 1 then
+  if tat <= now and short == 0 and tokens >= 1 then
     tokens = tokens - 1
     out[#out + 1] = 0
   else
-    out[#out + 1] = next_slot()
+    local slot = math.max(tat, now + (1 - tokens + short) * interval)
+    tat = slot + interval
+    out[#out + 1] = math.ceil(slot - now)
   end
 end
 

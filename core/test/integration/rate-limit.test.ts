@@ -111,6 +111,9 @@ t.test('three workers, 5/s, 200 deliveries: never more than burst + 5 in a secon
     [limited.id],
   )).map((r) => Number(r.ms))
   const startPeak = maxInWindow(starts, 1_000)
+  const sortedStarts = [...starts].sort((x, y) => x - y)
+  const gaps = sortedStarts.slice(1).map((x, i) => Math.round(x - sortedStarts[i]!))
+  t.comment(`start gaps: ${gaps.filter((g) => g > 300).length} over 300 ms, longest ${gaps.sort((x, y) => y - x).slice(0, 8).join(', ')} ms`)
   const peak = maxInWindow(arrivals, 1_000)
   t.comment(`limited receiver: ${N} in ${span} ms (${((N - 1) / (span / 1000)).toFixed(2)}/s); at most ${startPeak} attempts started in any second, at most ${peak} arrived in any second`)
   t.ok(startPeak <= RATE + 1, `the guarantee: at most burst + rate (${RATE + 1}) attempts start in any one second: ${startPeak}`)
