@@ -9,6 +9,7 @@
  * subscription that did not choose otherwise.
  */
 import Type from 'typebox'
+import { SettingError } from '../setting-error.ts'
 
 export interface CircuitSettings {
   /** Off: failures are retried on their schedule, nothing is held, nothing disabled. */
@@ -42,13 +43,9 @@ export const CircuitBreakerSchema = Type.Object(
   { additionalProperties: false },
 )
 
-export class CircuitSettingsError extends Error {
+export class CircuitSettingsError extends SettingError {
   readonly code = 'RELAY_ERR_INVALID_CIRCUIT_BREAKER'
-  readonly statusCode = 400
-  constructor(where: string, problem: string) {
-    super(`${where}: ${problem}`)
-    this.name = 'CircuitSettingsError'
-  }
+  override name = 'CircuitSettingsError'
 }
 
 /** Settings as given (API body, form), checked; null or undefined, or an empty object: the defaults. Throws naming the field. */

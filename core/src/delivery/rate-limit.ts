@@ -9,6 +9,7 @@
  * bucket is shared by every worker (worker/throttle.ts, redis/rate-take.lua).
  */
 import Type from 'typebox'
+import { SettingError } from '../setting-error.ts'
 
 export interface RateLimit {
   readonly perSecond: number
@@ -36,13 +37,9 @@ export const RateLimitSchema = Type.Object(
   { additionalProperties: false },
 )
 
-export class RateLimitError extends Error {
+export class RateLimitError extends SettingError {
   readonly code = 'RELAY_ERR_INVALID_RATE_LIMIT'
-  readonly statusCode = 400
-  constructor(where: string, problem: string) {
-    super(`${where}: ${problem}`)
-    this.name = 'RateLimitError'
-  }
+  override name = 'RateLimitError'
 }
 
 /** A limit as given (API body, form, manifest), checked; null or undefined: none. Throws RateLimitError naming the field. */

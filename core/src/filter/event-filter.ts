@@ -20,6 +20,7 @@
  * cached by the rule's JSON text, so the fan-out compiles each subscription's once.
  */
 import { isDeepStrictEqual } from 'node:util'
+import { SettingError } from '../setting-error.ts'
 
 export const FILTER_LIMITS = { depth: 6, conditions: 64, inValues: 256, stringBytes: 1024, pathSegments: 32 } as const
 
@@ -33,13 +34,9 @@ export interface FilterSubject {
 
 export type EventPredicate = (event: FilterSubject) => boolean
 
-export class FilterError extends Error {
+export class FilterError extends SettingError {
   readonly code = 'RELAY_ERR_INVALID_FILTER'
-  readonly statusCode = 400
-  constructor(where: string, problem: string) {
-    super(`${where}: ${problem}`)
-    this.name = 'FilterError'
-  }
+  override name = 'FilterError'
 }
 
 const TESTS = ['equals', 'in', 'exists', 'prefix'] as const
