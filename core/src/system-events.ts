@@ -5,11 +5,15 @@
  * an Opsgenie or PagerDuty incident when a destination starts failing, resolved when it
  * recovers. Ingest refuses the system source, so nobody can post a forged one. The body
  * is JSON: { type, occurredAt, data } (docs/delivery-control.md lists the types).
+ *
+ * An event is stored in the transaction of the change it reports (both or neither), and
+ * enqueued after the commit; one the enqueue missed is still pending, which the
+ * reconciler enqueues.
  */
 import type { Logger } from 'pino'
 import { sql } from 'slonik'
 import Type from 'typebox'
-import type { Db } from './db/pool.ts'
+import type { Queryable } from './db/pool.ts'
 import { row } from './db/row.ts'
 import { enqueueEvents } from './queue/enqueue.ts'
 import type { RelayRedis } from './redis/client.ts'
@@ -24,22 +28,27 @@ export type SystemEventType = 'circuit.opened' | 'circuit.closed' | 'subscriptio
 const SourceId = row(Type.Object({ id: Type.String() }))
 
 export interface SystemEvents {
-  /** Stores and enqueues one event; null when there is no system source (its slug is a user's source). */
-  emit(type: SystemEventType, data: Record<string, unknown>): Promise<string | null>
+  /** Stores one event in `tx`; its id, to enqueue after the commit; null when there is no system source (its slug is a user's source). */
+  store(tx: Queryable, type: SystemEventType, data: Record<string, unknown>): Promise<string | null>
+  /** Enqueues stored events for fan-out, after their transaction committed. */
+  enqueue(eventIds: readonly (string | null)[]): Promise<void>
 }
 
-export function systemEvents(d: { db: Db; redis: RelayRedis; keys: Keys; log: Logger }): SystemEvents {
+export function systemEvents(d: { redis: RelayRedis; keys: Keys; log: Logger }): SystemEvents {
   let sourceId: string | null = null
-  const source = async (): Promise<string | null> => {
+  const source = async (tx: Queryable): Promise<string | null> => {
     if (sourceId) return sourceId
-    await d.db.query(sql.unsafe`INSERT INTO sources (id, name, slug, mode, enabled, system)
+    await tx.query(sql.unsafe`INSERT INTO sources (id, name, slug, mode, enabled, system)
       VALUES (${newId()}, ${SYSTEM_SOURCE.name}, ${SYSTEM_SOURCE.slug}, 'active', true, true) ON CONFLICT (slug) DO NOTHING`)
-    sourceId = await d.db.maybeOneFirst(sql.type(SourceId)`SELECT id FROM sources WHERE slug = ${SYSTEM_SOURCE.slug} AND system`)
+    sourceId = await tx.maybeOneFirst(sql.type(SourceId)`SELECT id FROM sources WHERE slug = ${SYSTEM_SOURCE.slug} AND system`)
     return sourceId
   }
   return {
-    async emit(type, data) {
-      const id = await source()
+    async enqueue(eventIds) {
+      await enqueueEvents(d.redis, d.keys, eventIds.filter((x): x is string => x !== null))
+    },
+    async store(tx, type, data) {
+      const id = await source(tx)
       if (!id) {
         d.log.warn({ type, slug: SYSTEM_SOURCE.slug }, 'system event not stored: a source of its own holds the slug relay-events')
         return null
@@ -47,7 +56,7 @@ export function systemEvents(d: { db: Db; redis: RelayRedis; keys: Keys; log: Lo
       const occurredAt = new Date()
       const eventId = newId()
       try {
-        await insertEvents(d.db, [{
+        await insertEvents(tx, [{
         id: eventId,
         sourceId: id,
         receivedAt: occurredAt.getTime(),
@@ -58,11 +67,10 @@ export function systemEvents(d: { db: Db; redis: RelayRedis; keys: Keys; log: Lo
         fanoutStatus: 'pending',
         }])
       } catch (err) {
-        // Someone deleted the system source: it is made again next time.
+        // Someone deleted the system source (or the transaction that made it rolled back): made again next time.
         sourceId = null
         throw err
       }
-      await enqueueEvents(d.redis, d.keys, [eventId])
       return eventId
     },
   }

@@ -16,7 +16,7 @@
  */
 import type { Logger } from 'pino'
 import { sql } from 'slonik'
-import type { Db } from '../db/pool.ts'
+import type { Db, Queryable } from '../db/pool.ts'
 import { effectiveCircuit, probeIntervalMs, type CircuitSettings } from '../delivery/circuit-breaker.ts'
 import { pauseSubscription, pickProbe, releaseHeld } from '../delivery/transitions.ts'
 import type { Metrics } from '../metrics/metrics.ts'
@@ -49,26 +49,34 @@ export interface CircuitTaskDeps {
 export function createCircuitTask(d: CircuitTaskDeps) {
   const { db, redis, keys, log } = d
 
-  const transition = async (subscriptionId: string, kind: 'opened' | 'closed' | 'reopened' | 'disabled', data: Record<string, unknown>) => {
+  type Kind = 'opened' | 'closed' | 'reopened' | 'disabled'
+  const counted = (subscriptionId: string, kind: Kind, data: Record<string, unknown>) => {
     d.metrics.circuitTransitions.inc({ transition: kind })
     log.info({ subscriptionId, transition: kind, ...data }, `circuit ${kind}`)
-    if (kind === 'reopened') return
-    const type = kind === 'disabled' ? 'subscription.disabled' : `circuit.${kind}` as const
-    try {
-      await d.events.emit(type, { subscriptionId, ...data })
-    } catch (err) {
-      log.warn({ err: (err as Error).message, subscriptionId, type }, 'system event not stored')
-    }
+  }
+  /** The system event of a change, stored in the change's transaction: both or neither. */
+  const storeEvent = (tx: Queryable, subscriptionId: string, kind: Exclude<Kind, 'reopened'>, data: Record<string, unknown>) =>
+    d.events.store(tx, kind === 'disabled' ? 'subscription.disabled' : `circuit.${kind}`, { subscriptionId, ...data })
+
+  const open = async (c: CircuitCandidate, s: CircuitSettings, now: number) => {
+    const data = { consecutiveFailures: c.consecutive_failures, lastError: c.last_error, probeInMs: probeIntervalMs(1, s) }
+    const event = await db.transaction(async (tx) =>
+      (await openCircuit(tx, c.subscription_id, now + probeIntervalMs(1, s), c.last_error)) ? { id: await storeEvent(tx, c.subscription_id, 'opened', data) } : null)
+    if (!event) return
+    counted(c.subscription_id, 'opened', data)
+    await d.events.enqueue([event.id])
   }
 
   /** Closes in one transaction; the release runs once more a little later, for claims that read the circuit just before it closed. */
   const close = async (subscriptionId: string, reason: string) => {
-    const due = await db.transaction(async (tx) => {
+    const { due, event } = await db.transaction(async (tx) => {
       await closeCircuit(tx, subscriptionId)
-      return releaseHeld(tx, subscriptionId)
+      const due = await releaseHeld(tx, subscriptionId)
+      return { due, event: await storeEvent(tx, subscriptionId, 'closed', { reason, released: due.length }) }
     })
+    counted(subscriptionId, 'closed', { reason, released: due.length })
     await enqueueDueNow(redis, keys, due)
-    await transition(subscriptionId, 'closed', { reason, released: due.length })
+    await d.events.enqueue([event])
     setTimeout(() => {
       void releaseHeld(db, subscriptionId)
         .then((late) => enqueueDueNow(redis, keys, late))
@@ -78,24 +86,24 @@ export function createCircuitTask(d: CircuitTaskDeps) {
 
   const disable = async (c: CircuitCandidate, failingSince: number, lastError: string | null) => {
     const reason = `circuit breaker: failing since ${new Date(failingSince).toISOString()}${lastError ? `: ${lastError}` : ''}`.slice(0, 1000)
-    const changed = await db.transaction(async (tx) => {
+    const data = { reason, failingSince: new Date(failingSince).toISOString(), lastError }
+    const event = await db.transaction(async (tx) => {
       const r = await tx.query(sql.unsafe`UPDATE subscriptions SET enabled = false, disabled_reason = ${reason}, updated_at = now() WHERE id = ${c.subscription_id} AND enabled`)
       await pauseSubscription(tx, c.subscription_id)
       // Enabled again by a person, it starts closed, with a clean streak.
       await closeCircuit(tx, c.subscription_id)
-      return r.rowCount === 1
+      return r.rowCount === 1 ? { id: await storeEvent(tx, c.subscription_id, 'disabled', data) } : null
     })
-    if (changed) await transition(c.subscription_id, 'disabled', { reason, failingSince: new Date(failingSince).toISOString(), lastError })
+    if (!event) return
+    counted(c.subscription_id, 'disabled', data)
+    await d.events.enqueue([event.id])
   }
 
   async function step(c: CircuitCandidate, now: number): Promise<void> {
     const s = effectiveCircuit(c.circuit_breaker, d.defaults)
     const circuit = c.circuit
     if (!circuit) {
-      if (!s.enabled || c.consecutive_failures < s.failures) return
-      if (await openCircuit(db, c.subscription_id, now + probeIntervalMs(1, s), c.last_error)) {
-        await transition(c.subscription_id, 'opened', { consecutiveFailures: c.consecutive_failures, lastError: c.last_error, probeInMs: probeIntervalMs(1, s) })
-      }
+      if (s.enabled && c.consecutive_failures >= s.failures) await open(c, s, now)
       return
     }
     if (!s.enabled) return close(c.subscription_id, 'the circuit breaker was turned off')
@@ -113,7 +121,7 @@ export function createCircuitTask(d: CircuitTaskDeps) {
       if (s.disableAfterHours > 0 && now - circuit.failing_since >= s.disableAfterHours * 3_600_000) return disable(c, circuit.failing_since, c.last_error ?? circuit.last_error)
       const opens = circuit.opens + 1
       await reopenCircuit(db, c.subscription_id, { openUntilMs: now + probeIntervalMs(opens, s), opens, lastError: c.last_error })
-      await transition(c.subscription_id, 'reopened', { opens, probeInMs: probeIntervalMs(opens, s) })
+      counted(c.subscription_id, 'reopened', { opens, probeInMs: probeIntervalMs(opens, s) })
       return
     }
     // Skipped by its transform (says nothing about the receiver), or no answer in time: another probe now.

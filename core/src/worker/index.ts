@@ -150,7 +150,7 @@ export async function startWorker(d: WorkerDeps): Promise<WorkerHandle> {
     ],
   })
   const mover = startRetryMover({ redis: d.redis, keys: d.keys, log, intervalMs: d.moverIntervalMs })
-  const circuits = startCircuitTask({ db: d.db, redis: d.redis, keys: d.keys, log, metrics: d.metrics, events: systemEvents({ db: d.db, redis: d.redis, keys: d.keys, log }), defaults: d.circuitDefaults, intervalMs: d.circuitIntervalMs })
+  const circuits = startCircuitTask({ db: d.db, redis: d.redis, keys: d.keys, log, metrics: d.metrics, events: systemEvents({ redis: d.redis, keys: d.keys, log }), defaults: d.circuitDefaults, intervalMs: d.circuitIntervalMs })
   const retention = startRetention({ db: d.db, redis: d.redis, lockKey: d.keys.retentionLock, policy: d.storage, log })
   const trimmer = setInterval(() => {
     void trimAcked(d.redis, d.keys.events, FANOUT_GROUP).catch(() => {})
