@@ -141,8 +141,7 @@ export class DeliverStage {
    * A failure leaves them claimed: reclaimed once the lease is over, nothing lost.
    */
   async #waitForSlots(waiting: readonly Claimed[], traceparents: ReadonlyMap<string, string | undefined> | null): Promise<void> {
-    const bySlot = new Map<number, Claimed[]>()
-    for (const c of waiting) bySlot.set(c.claim.slotAt!, [...(bySlot.get(c.claim.slotAt!) ?? []), c])
+    const bySlot = Map.groupBy(waiting, (c) => c.claim.slotAt!)
     await Promise.all(
       [...bySlot].map(async ([at, claims]) => {
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())))

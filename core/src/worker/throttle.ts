@@ -63,8 +63,11 @@ export class Throttle {
       slotAtMs - now <= LOCAL_WAIT_MS && slotAtMs - (claimedAt[i] ?? now) <= LOCAL_WAIT_BUDGET_MS
         ? { kind: 'wait', slotAtMs }
         : { kind: 'defer', atMs: Math.max(now, slotAtMs - RETURN_LEAD_MS), slotAtMs }
-    const bySubscription = new Map<string, number[]>()
-    for (const [i, c] of claims.entries()) bySubscription.set(c.subscription_id, [...(bySubscription.get(c.subscription_id) ?? []), i])
+    /** Not asked (the subscription or the bucket could not be read): back for a moment, each keeping any slot it holds. */
+    const giveBack = (indexes: readonly number[]) => {
+      for (const i of indexes) out[i] = { kind: 'defer', atMs: now + UNAVAILABLE_RETRY_MS, slotAtMs: claims[i]!.slotAt }
+    }
+    const bySubscription = Map.groupBy(claims.keys(), (i) => claims[i]!.subscription_id)
     await Promise.all(
       [...bySubscription].map(async ([subscriptionId, indexes]) => {
         let limited: Awaited<ReturnType<LimitOf>>
@@ -74,8 +77,7 @@ export class Throttle {
           // Gone: the attempt says so. Anything else: not known to be unlimited, so not sent.
           if ((err as { code?: string }).code === 'RELAY_ERR_SUBSCRIPTION_NOT_FOUND') return
           this.#d.log.warn({ err: (err as Error).message, subscriptionId }, 'subscription not loaded for its rate limit; its deliveries wait and ask again')
-          for (const i of indexes) out[i] = { kind: 'defer', atMs: now + UNAVAILABLE_RETRY_MS, slotAtMs: claims[i]!.slotAt }
-          return
+          return giveBack(indexes)
         }
         // No limit: nothing to ask.
         if (!limited) return
@@ -93,8 +95,7 @@ export class Throttle {
           delays = await this.#d.redis.rateTake(this.#d.keys.rateBucket + subscriptionId, limited.limit.perSecond, limited.limit.burst, holders.length, fresh.length)
         } catch (err) {
           this.#d.log.warn({ err: (err as Error).message, subscriptionId }, 'rate limit bucket unavailable; its deliveries wait and ask again')
-          for (const i of [...holders, ...fresh]) out[i] = { kind: 'defer', atMs: now + UNAVAILABLE_RETRY_MS, slotAtMs: claims[i]!.slotAt }
-          return
+          return giveBack([...holders, ...fresh])
         }
         let throttled = 0
         for (const [k, i] of [...holders, ...fresh].entries()) {
